@@ -1,0 +1,112 @@
+"""The engine, the session dependency, and the few places where SQLite and PostgreSQL differ."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel
+
+# Stable constraint names, so that Alembic migrations can name what they alter.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+# Ask for this execution option on a session's connection before its first statement to
+# take SQLite's write lock up front (BEGIN IMMEDIATE): in WAL mode a transaction that
+# reads and then writes would otherwise fail at once with "database is locked".
+WRITE_TRANSACTION = {"dyad_write": True}
+
+
+def is_sqlite(engine_or_url: Engine | str) -> bool:
+    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
+    return url.startswith("sqlite")
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with Dyad's connection settings for SQLite or PostgreSQL."""
+    if not is_sqlite(url):
+        # pre_ping replaces connections that died with a database restart.
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+    in_memory = url in ("sqlite://", "sqlite:///:memory:")
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin
+        # (SQLAlchemy's "serializable isolation / savepoints" recipe for pysqlite).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode != "wal" and not in_memory:
+            raise RuntimeError(f"SQLite refused WAL mode (journal_mode is {mode!r})")
+        # FULL: in WAL mode, NORMAL may lose the last commits on power loss.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("dyad_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def ping(engine: Engine) -> None:
+    """Raise unless the database answers a trivial query."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session and one transaction per request: commit on success, roll back on error."""
+    with Session(request.app.state.engine) as session:
+        yield session
+        session.commit()
+
+
+# scope="function": commit before the response is sent, so a failed commit is an error
+# response rather than a success the client saw for a write that was lost.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps none)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

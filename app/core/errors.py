@@ -1,0 +1,165 @@
+"""Domain exceptions, each carrying its HTTP status, and their RFC 9457 problem+json form.
+
+This module is the one place where errors become responses: services raise the
+exceptions below and know nothing of HTTP; `install` registers the handlers.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("dyad.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DyadError(Exception):
+    """Base of the errors a client can cause or should know about."""
+
+    status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
+
+    def __init__(
+        self, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+
+class BadRequest(DyadError):
+    status = HTTPStatus.BAD_REQUEST
+
+
+class NotFound(DyadError):
+    status = HTTPStatus.NOT_FOUND
+
+
+class Conflict(DyadError):
+    status = HTTPStatus.CONFLICT
+
+
+class InvalidInput(DyadError):
+    """A value that passed the schema but breaks a rule (e.g. a link to an unknown event)."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class Unavailable(DyadError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem; `errors` lists each invalid input of a 422."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _location(loc: Sequence[Any]) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    message = str(error.get("msg", "invalid value"))
+    # Errors raised by our own validators read "Value error, <our text>".
+    return message.removeprefix("Value error, ")
+
+
+async def _on_dyad_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DyadError)
+    return problem_response(request, exc.status, exc.detail, headers=exc.headers, **exc.extra)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    raw = list(exc.errors())
+    if any(error.get("type") == "json_invalid" for error in raw):
+        return problem_response(request, 400, "The request body is not valid JSON.")
+    errors = [{"loc": _location(error["loc"]), "msg": _message(error)} for error in raw]
+    names = ", ".join(
+        sorted({".".join(str(part) for part in error["loc"][1:]) or "body" for error in errors})
+    )
+    detail = f"Invalid input: {names}." if names else "Invalid input."
+    return problem_response(request, 422, detail, errors=errors)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No resource at {request.url.path}."
+    return problem_response(request, exc.status_code, detail, headers=exc.headers)
+
+
+async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if not exc.connection_invalidated and not isinstance(exc, OperationalError):
+        return await _on_unexpected_error(request, exc)
+    logger.warning("database unavailable: %s", type(exc.orig).__name__)
+    return problem_response(
+        request,
+        503,
+        "The database is not answering; try again shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(request, 500, "An unexpected error occurred; it has been logged.")
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json."""
+    app.add_exception_handler(DyadError, _on_dyad_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DBAPIError, _on_database_unavailable)
+    app.add_exception_handler(Exception, _on_unexpected_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the problems a route can answer."""
+    return {
+        status: {
+            "model": ProblemDetails,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,39 @@
+"""Keyset cursors (opaque to clients) and RFC 8288 Link headers."""
+
+import base64
+import binascii
+from typing import Any
+
+import orjson
+from starlette.datastructures import URL
+
+from app.core.errors import BadRequest
+
+
+def encode_cursor(kind: str, key: list[Any]) -> str:
+    """An opaque cursor holding the sort `kind` and the sort key of the last item served."""
+    raw = orjson.dumps([kind, *key])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str, size: int) -> list[Any]:
+    """The sort key inside `cursor`; a 400 if it is not one this API made for `kind`."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = orjson.loads(raw)
+    except (binascii.Error, ValueError):
+        value = None
+    if (
+        not isinstance(value, list)
+        or len(value) != size + 1
+        or value[0] != kind
+        or not all(isinstance(part, str | int) for part in value[1:])
+    ):
+        raise BadRequest(
+            "Invalid cursor: pass the next_cursor of a previous page, with the same sort."
+        )
+    return value[1:]
+
+
+def next_link(url: URL, cursor: str) -> str:
+    return f'<{url.include_query_params(cursor=cursor)}>; rel="next"'

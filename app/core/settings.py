@@ -1,0 +1,57 @@
+"""Dyad's settings: environment variables prefixed DYAD_ (a .env file is read too)."""
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DYAD_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./dyad.db"
+    public_read: bool = True
+    redis_url: str | None = None
+    rate_limit: str = Field("600/minute", pattern=r"^\d+/(second|minute|hour|day)$")
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    # Comma-separated in the environment: DYAD_CORS_ORIGINS=https://a.org,https://b.org
+    cors_origins: Annotated[list[str], NoDecode] = []
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def describe_error(error: Exception) -> str:
+    """One line that names the bad setting, for start-up failures."""
+    from pydantic import ValidationError
+
+    if not isinstance(error, ValidationError):
+        return f"invalid settings: {error}"
+    parts = []
+    for item in error.errors():
+        name = "DYAD_" + str(item["loc"][0]).upper() if item["loc"] else "settings"
+        parts.append(f"{name}: {item['msg']}")
+    return "invalid setting " + "; ".join(parts)

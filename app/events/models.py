@@ -1,0 +1,275 @@
+"""Events between countries, what they link to, and their revisions."""
+
+from datetime import date as Date
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import StringConstraints, model_validator
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from app.actors.models import Actor, ActorKind
+from app.core.countries import CountryCode
+from app.core.dates import EdtfDate, Precision
+from app.core.db import UTCDateTime, utcnow
+from app.events.types import EventType
+from app.sources.models import Source, SourceCreate, SourcePublic
+
+# Ids sort byte-wise on PostgreSQL too, whatever the database's locale: cursors compare ids.
+SlugColumn = String(200).with_variant(String(200, collation="C"), "postgresql")
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=200)]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64)
+]
+
+
+class Role(StrEnum):
+    initiator = "initiator"
+    target = "target"
+    participant = "participant"
+
+
+class Stance(StrEnum):
+    supports = "supports"
+    disputes = "disputes"
+
+
+class Relation(StrEnum):
+    responds_to = "responds_to"
+    denies = "denies"
+    follows = "follows"
+    part_of = "part_of"
+    same_as = "same_as"
+
+
+class Status(StrEnum):
+    unsourced = "unsourced"
+    reported = "reported"
+    disputed = "disputed"
+
+
+def _event_fk() -> Any:
+    return Column(
+        SlugColumn, ForeignKey("event.id", ondelete="CASCADE"), primary_key=True, nullable=False
+    )
+
+
+class EventCountry(SQLModel, table=True):
+    __tablename__ = "event_country"
+    __table_args__ = (Index("ix_event_country_country_event", "country", "event_id"),)
+
+    event_id: str = Field(sa_column=_event_fk())
+    country: str = Field(primary_key=True, max_length=3)
+
+
+class EventTag(SQLModel, table=True):
+    __tablename__ = "event_tag"
+    __table_args__ = (Index("ix_event_tag_tag_event", "tag", "event_id"),)
+
+    event_id: str = Field(sa_column=_event_fk())
+    tag: str = Field(primary_key=True, max_length=64)
+
+
+class EventActor(SQLModel, table=True):
+    __tablename__ = "event_actor"
+
+    event_id: str = Field(sa_column=_event_fk())
+    actor_id: str = Field(foreign_key="actor.id", primary_key=True, index=True, max_length=200)
+    role: str = Field(primary_key=True, max_length=16)
+    position: int = 0
+
+    actor: Actor = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class Citation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(
+        sa_column=Column(
+            SlugColumn, ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    source_id: str = Field(foreign_key="source.id", index=True, max_length=200)
+    stance: str = Field(max_length=16)
+    quote: str | None = Field(default=None, sa_type=Text)
+    locator: str | None = Field(default=None, max_length=200)
+
+    source: Source = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class EventLink(SQLModel, table=True):
+    __tablename__ = "event_link"
+
+    event_id: str = Field(sa_column=_event_fk())
+    target_id: str = Field(
+        sa_column=Column(
+            SlugColumn,
+            ForeignKey("event.id", ondelete="CASCADE"),
+            primary_key=True,
+            nullable=False,
+            index=True,
+        )
+    )
+    relation: str = Field(primary_key=True, max_length=16)
+
+
+class EventExternalId(SQLModel, table=True):
+    __tablename__ = "event_external_id"
+    __table_args__ = (UniqueConstraint("scheme", "value"),)
+
+    event_id: str = Field(sa_column=_event_fk())
+    scheme: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=200)
+
+
+class EventBase(SQLModel):
+    title: str = Field(min_length=1, max_length=500)
+    summary: str | None = Field(default=None, max_length=20000, sa_type=Text)
+    date: str = Field(max_length=16)
+    end_date: str | None = Field(default=None, max_length=16)
+    type: EventType = Field(sa_type=String(16), index=True)
+    tone: float | None = Field(default=None, ge=-10, le=10)
+
+
+class Event(EventBase, table=True):
+    # The documented order of events: date_lower, finer precision first, then id.
+    __table_args__ = (Index("ix_event_order", "date_lower", "date_precision", "id"),)
+
+    id: str = Field(sa_column=Column(SlugColumn, primary_key=True))
+    date_lower: Date  # indexed by ix_event_order
+    date_upper: Date = Field(index=True)
+    date_precision: str = Field(max_length=5)
+    status: str = Field(default="unsourced", max_length=16, index=True)
+    location_name: str | None = Field(default=None, max_length=200)
+    location_country: str | None = Field(default=None, max_length=3)
+    location_lat: float | None = None
+    location_lon: float | None = None
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    countries: list[EventCountry] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "EventCountry.country"}
+    )
+    tags: list[EventTag] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "EventTag.tag"}
+    )
+    actors: list[EventActor] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "EventActor.position"}
+    )
+    citations: list[Citation] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "Citation.id"}
+    )
+    links: list[EventLink] = Relationship(
+        sa_relationship_kwargs={
+            "cascade": "all, delete-orphan",
+            "foreign_keys": "EventLink.event_id",
+            "order_by": "(EventLink.relation, EventLink.target_id)",
+        }
+    )
+    external_ids: list[EventExternalId] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan"}
+    )
+
+
+class Revision(SQLModel, table=True):
+    """The whole event as written, by whom and when; one row per write, kept after deletes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(sa_column=Column(SlugColumn, nullable=False, index=True))
+    version: int
+    action: str = Field(max_length=16)
+    data: dict[str, Any] = Field(sa_type=JSON)
+    key_name: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- request and response schemas ----------------------------------------------------
+
+
+class Location(SQLModel):
+    name: str | None = Field(default=None, max_length=200)
+    country: CountryCode | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class ActorRole(SQLModel):
+    id: str = Field(max_length=200)
+    role: Role = Role.participant
+
+
+class CitationCreate(SQLModel):
+    """Names its source by `source_id`, or gives it whole (matched on its normalised URL)."""
+
+    source_id: str | None = Field(default=None, max_length=200)
+    source: SourceCreate | None = None
+    stance: Stance = Stance.supports
+    quote: str | None = Field(default=None, max_length=5000)
+    locator: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "CitationCreate":
+        if (self.source_id is None) == (self.source is None):
+            raise ValueError("give exactly one of source_id or source")
+        return self
+
+
+class Link(SQLModel):
+    event_id: str = Field(max_length=200)
+    relation: Relation
+
+
+class EventCreate(EventBase):
+    model_config = {"extra": "forbid"}
+
+    id: Slug | None = None
+    date: EdtfDate
+    end_date: EdtfDate | None = None
+    countries: list[CountryCode] = Field(min_length=1, max_length=50)
+    tags: list[Tag] = Field(default=[], max_length=50)
+    location: Location | None = None
+    actors: list[ActorRole] = Field(default=[], max_length=200)
+    citations: list[CitationCreate] = Field(default=[], max_length=200)
+    links: list[Link] = Field(default=[], max_length=200)
+    external_ids: dict[str, str] = {}
+
+
+class ActorInEvent(SQLModel):
+    id: str
+    name: str
+    kind: ActorKind
+    country: str | None
+    role: Role
+
+
+class CitationPublic(SQLModel):
+    source: SourcePublic
+    stance: Stance
+    quote: str | None
+    locator: str | None
+
+
+class EventPublic(EventBase):
+    id: str
+    date_lower: Date
+    date_upper: Date
+    date_precision: Precision
+    countries: list[str]
+    tags: list[str]
+    location: Location | None
+    actors: list[ActorInEvent]
+    citations: list[CitationPublic]
+    status: Status
+    links: list[Link]
+    linked_from: list[Link]
+    external_ids: dict[str, str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventPage(SQLModel):
+    items: list[EventPublic]
+    next_cursor: str | None
