@@ -71,7 +71,10 @@ def seed(
         report = load_seed(session)
         session.commit()
     engine.dispose()
-    err.print(f"seed loaded: {report.created} created, {report.unchanged} unchanged")
+    err.print(
+        f"seed loaded: {report.created} created, {report.unchanged} already present"
+        " (events, actors and sources)"
+    )
 
 
 @app.command()

@@ -95,6 +95,8 @@ def _location(loc: Sequence[Any]) -> list[str | int]:
 
 
 def _message(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "unknown parameter: see /docs for the ones this endpoint takes"
     message = str(error.get("msg", "invalid value"))
     # Errors raised by our own validators read "Value error, <our text>".
     return message.removeprefix("Value error, ")

@@ -1,5 +1,6 @@
 """Events between countries, what they link to, and their revisions."""
 
+import re
 from datetime import date as Date
 from datetime import datetime
 from enum import StrEnum
@@ -18,7 +19,8 @@ from app.sources.models import Source, SourceCreate, SourcePublic
 
 # Ids sort byte-wise on PostgreSQL too, whatever the database's locale: cursors compare ids.
 SlugColumn = String(200).with_variant(String(200, collation="C"), "postgresql")
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=200)]
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,199}")
+Slug = Annotated[str, StringConstraints(pattern=f"^{SLUG.pattern}$")]
 Tag = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64)
 ]

@@ -16,6 +16,7 @@ from app.core.pagination import decode_cursor, encode_cursor
 from app.core.slugs import make_slug
 from app.events.filters import EventQuery, Sort
 from app.events.models import (
+    SLUG,
     ActorInEvent,
     Citation,
     CitationPublic,
@@ -85,6 +86,8 @@ def _cursor_key(cursor: str, sort: str) -> ColumnElement[Any]:
 
 def get_event(session: Session, event_id: str) -> EventPublic:
     """The event with this id, or NotFound (deleted events are not found)."""
+    if not SLUG.fullmatch(event_id):
+        raise NotFound(f"No event with id {event_id!r}.")  # no such id can have been stored
     event = session.exec(
         select(Event)
         .where(Event.id == event_id, col(Event.deleted_at).is_(None))
