@@ -151,8 +151,8 @@ def keys_revoke(
             err.print(f"[red]error:[/red] {error.detail}", highlight=False)
             raise typer.Exit(1) from None
         session.commit()
+        err.print(f"revoked key {record.prefix!r} ({record.name})")
     engine.dispose()
-    err.print(f"revoked key {record.prefix!r} ({record.name})")
 
 
 def main() -> None:

@@ -99,3 +99,16 @@ def seeded(session: Session) -> Session:
     load_seed(session)
     session.flush()
     return session
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty, unmigrated database of the run's kind, for tests that must commit.
+
+    A new SQLite file under tmp_path, or a scratch database on the PostgreSQL server of
+    DYAD_TEST_DATABASE_URL, dropped WITH (FORCE) afterwards (even if a server still holds it).
+    """
+    url, scratch = _database_url(tmp_path)
+    yield url
+    if scratch is not None:
+        _drop_database(os.environ["DYAD_TEST_DATABASE_URL"], scratch)

@@ -24,7 +24,7 @@ class InvalidDate(ValueError):
 
 # The subset of EDTF that Dyad stores: a year, month or day, optionally qualified as
 # uncertain (?), approximate (~) or both (%). The edtf package checks the calendar.
-_ACCEPTED = re.compile(r"^(\d{4})(-\d{2})?(-\d{2})?([?~%])?$")
+_ACCEPTED = re.compile(r"(\d{4})(-\d{2})?(-\d{2})?([?~%])?")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class DateBounds:
 
 def parse(text: str) -> DateBounds:
     """Parse an EDTF date such as `2012`, `2012-08`, `2012-08-30`, `2013?` or `2012-08~`."""
-    match = _ACCEPTED.match(text)
+    match = _ACCEPTED.fullmatch(text)
     if match is None:
         raise InvalidDate(
             f"{text!r} is not a supported EDTF date: use YYYY, YYYY-MM or YYYY-MM-DD, "

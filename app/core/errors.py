@@ -143,7 +143,14 @@ async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResp
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(request, 500, "An unexpected error occurred; it has been logged.")
+    # Starlette answers this one outside the middleware stack: add the request id here.
+    request_id = getattr(request.state, "request_id", None)
+    return problem_response(
+        request,
+        500,
+        "An unexpected error occurred; it has been logged.",
+        headers={"X-Request-ID": request_id} if request_id else None,
+    )
 
 
 def install(app: FastAPI) -> None:

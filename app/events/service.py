@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from app.actors.models import Actor
-from app.core.dates import span
+from app.core.dates import Precision, span
 from app.core.errors import BadRequest, Conflict, InvalidInput, NotFound
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.slugs import make_slug
@@ -79,9 +79,12 @@ def _cursor_key(cursor: str, sort: str) -> ColumnElement[Any]:
     lower, precision, event_id = decode_cursor(cursor, sort, 3)
     try:
         lower_date = date.fromisoformat(str(lower))
+        Precision(precision)
     except ValueError:
-        raise BadRequest("Invalid cursor: pass the next_cursor of a previous page.") from None
-    return tuple_(literal(lower_date), literal(str(precision)), literal(str(event_id)))
+        lower_date = None
+    if lower_date is None or not SLUG.fullmatch(str(event_id)):
+        raise BadRequest("Invalid cursor: pass the next_cursor of a previous page.")
+    return tuple_(literal(lower_date), literal(precision), literal(event_id))
 
 
 def get_event(session: Session, event_id: str) -> EventPublic:
@@ -196,8 +199,11 @@ def create_event(session: Session, data: EventCreate, *, key_name: str | None = 
         location_lon=location.lon,
         status=derive_status([citation.stance for citation in data.citations]),
     )
-    event.countries = [EventCountry(event_id=event_id, country=c) for c in set(data.countries)]
-    event.tags = [EventTag(event_id=event_id, tag=tag) for tag in dict.fromkeys(data.tags)]
+    # Sorted as the relationships load them, so a fresh event reads like a stored one.
+    event.countries = [
+        EventCountry(event_id=event_id, country=c) for c in sorted(set(data.countries))
+    ]
+    event.tags = [EventTag(event_id=event_id, tag=tag) for tag in sorted(set(data.tags))]
     event.actors = [
         EventActor(event_id=event_id, actor_id=actor.id, role=actor.role, position=position)
         for position, actor in enumerate(data.actors)

@@ -1,0 +1,197 @@
+"""`dyad serve` as a real process: it migrates, serves the seed over HTTP and stops on SIGTERM."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+DYAD = str(Path(sys.executable).with_name("dyad"))
+STARTUP_SECONDS = 30
+SHUTDOWN_SECONDS = 15
+
+# The seeded events between Iran and Azerbaijan in 2012-2013, in the documented order:
+# date_lower, then finer precision first, then id.
+IRN_AZE_2012_2013 = [
+    "2012-08-aliyev-declines-nam-summit",
+    "2013-aliyev-calls-attack-on-iran-catastrophe",
+    "2013-khamenei-orders-release-of-azerbaijani-poets",
+    "2013-media-reduce-hostile-stories",
+    "2013-snsc-bans-sahar-2-anti-azerbaijani-programs",
+    "2013-03-perry-israel-airbases-claim",
+    "2013-03-perry-israel-airbases-denial",
+    "2013-03-30-baku-conference-southern-azerbaijan",
+    "2013-04-sanai-calls-baku-conference-unacceptable",
+    "2013-04-tehran-calls-baku-conference-interference",
+]
+PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    stderr_path: Path
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _environment(database_url: str, **settings: str) -> dict[str, str]:
+    """The parent's environment without its DYAD_* settings, plus the given ones."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("DYAD_")}
+    env["DYAD_DATABASE_URL"] = database_url
+    env.update(settings)
+    return env
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, then wait; kill if it hangs so no process outlives the test."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=SHUTDOWN_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
+
+
+def _wait_until_healthy(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"dyad serve exited with {server.process.returncode}:\n{server.stderr()}")
+        try:
+            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # bounded polling
+    pytest.fail(f"no answer on /healthz within {STARTUP_SECONDS} s:\n{server.stderr()}")
+
+
+@pytest.fixture
+def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
+    env = _environment(fresh_database_url)
+    seeded = subprocess.run(
+        [DYAD, "seed"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    assert "created" in seeded.stderr
+
+    port = _free_port()
+    stderr_path = tmp_path / "serve.stderr"
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    running = Server(process, f"http://127.0.0.1:{port}", stderr_path)
+    try:
+        _wait_until_healthy(running)
+        yield running
+    finally:
+        _stop(process)
+
+
+def test_served_dyad_lists_the_seeded_events_in_date_order_with_citations(server):
+    response = httpx.get(
+        f"{server.base_url}/v1/events",
+        params={"dyad": "IRN-AZE", "from": "2012", "to": "2013"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    body = response.json()
+    items = body["items"]
+    assert [item["id"] for item in items] == IRN_AZE_2012_2013
+    assert body["next_cursor"] is None
+
+    keys = [
+        (item["date_lower"], PRECISION_RANK[item["date_precision"]], item["id"]) for item in items
+    ]
+    assert keys == sorted(keys)
+    for item in items:
+        assert {"AZE", "IRN"} <= set(item["countries"])
+        assert item["citations"], item["id"]
+        assert item["citations"][0]["source"]["id"] == "neo-2013-06-21-pivin-iran-azerbaijan"
+        assert item["citations"][0]["quote"]
+
+    first = items[0]
+    assert (first["date"], first["date_lower"], first["date_upper"]) == (
+        "2012-08",
+        "2012-08-01",
+        "2012-08-31",
+    )
+    claim = next(item for item in items if item["id"] == "2013-03-perry-israel-airbases-claim")
+    assert claim["status"] == "disputed"
+    assert claim["linked_from"] == [
+        {"event_id": "2013-03-perry-israel-airbases-denial", "relation": "denies"}
+    ]
+
+
+def test_served_dyad_is_ready_and_echoes_the_request_id(server):
+    response = httpx.get(
+        f"{server.base_url}/readyz", headers={"X-Request-ID": "e2e-check-42"}, timeout=10
+    )
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+    assert response.headers["X-Request-ID"] == "e2e-check-42"
+
+    generated = httpx.get(f"{server.base_url}/healthz", timeout=10)
+    assert generated.json() == {"status": "ok"}
+    assert generated.headers["X-Request-ID"]
+
+
+def test_served_openapi_describes_the_events_list(server):
+    response = httpx.get(f"{server.base_url}/openapi.json", timeout=10)
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "get" in paths["/v1/events"]
+    assert "/v1/events/{event_id}" in paths
+
+
+def test_served_dyad_shuts_down_gracefully_on_sigterm(server):
+    server.process.send_signal(signal.SIGTERM)
+    # uvicorn finishes its shutdown, then re-raises the signal it caught: -SIGTERM, not 0.
+    assert server.process.wait(timeout=SHUTDOWN_SECONDS) in (0, -signal.SIGTERM)
+    log = server.stderr()
+    assert "Application shutdown complete" in log
+    assert "Finished server process" in log
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{server.base_url}/healthz", timeout=2)
+
+
+def test_serve_with_a_bad_setting_exits_at_once_with_one_line_naming_it(
+    fresh_database_url, tmp_path
+):
+    result = subprocess.run(
+        [DYAD, "serve", "--port", str(_free_port())],
+        env=_environment(fresh_database_url, DYAD_LOG_LEVEL="loud"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "DYAD_LOG_LEVEL" in lines[0]
+    assert result.stdout == ""
