@@ -1,5 +1,6 @@
 """EDTF dates -> the bounds and precision that every filter and sort uses, via `edtf`."""
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -74,3 +75,21 @@ EdtfDate = Annotated[
     AfterValidator(_check),
     Field(max_length=16, examples=["2012-08", "2013-03-30", "2013?"]),
 ]
+
+
+def display(text: str) -> str:
+    """An EDTF date as people write it: `2012-08` is `August 2012`, `2013?` `2013 (uncertain)`."""
+    match = _ACCEPTED.fullmatch(text)
+    if match is None:
+        return text
+    year, month, day, qualifier = match.groups()
+    shown = year.lstrip("0") or "0"
+    if month:
+        shown = f"{calendar.month_name[int(month[1:])]} {shown}"
+    if day:
+        shown = f"{int(day[1:])} {shown}"
+    if qualifier in ("~", "%"):
+        shown = f"about {shown}"
+    if qualifier in ("?", "%"):
+        shown = f"{shown} (uncertain)"
+    return shown

@@ -1,20 +1,30 @@
 """EventFilter: the query parameters that select events, and their one translation to SQL.
 
-Every endpoint that filters events (the list, and later the timeline, the exports and the
-relations) takes this model, so a filter means the same thing everywhere.
+Every endpoint that filters events (the list, the timeline, the exports and the relations)
+takes this model, so a filter means the same thing everywhere.
 """
 
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, and_, exists
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import ColumnElement, and_, exists, func
 from sqlmodel import col, select
 
 from app.core.countries import CountryCode, to_alpha3
 from app.core.dates import EdtfDate, parse
-from app.events.models import Event, EventCountry
+from app.events.models import (
+    Citation,
+    Event,
+    EventActor,
+    EventCountry,
+    EventPublic,
+    EventTag,
+    Status,
+    Tag,
+)
 from app.events.types import EventType
+from app.sources.models import Source
 
 
 def _dyad(value: str) -> str:
@@ -28,11 +38,8 @@ def _dyad(value: str) -> str:
     return "-".join(pair)
 
 
-Dyad = Annotated[
-    str,
-    Field(max_length=16, examples=["AZE-IRN"]),
-    AfterValidator(_dyad),
-]
+Dyad = Annotated[str, Field(max_length=16, examples=["AZE-IRN"]), AfterValidator(_dyad)]
+Value = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
 
 
 class EventFilter(BaseModel):
@@ -48,8 +55,23 @@ class EventFilter(BaseModel):
     dyad: Dyad | None = Field(
         default=None, description="Events involving both countries, in either order: AZE-IRN."
     )
+    actor: list[Value] = Field(
+        default=[], description="Events with this actor (id); repeat for any of several."
+    )
     type: list[EventType] = Field(
         default=[], description="PLOVER event type; repeat for any of several."
+    )
+    tag: list[Tag] = Field(default=[], description="Events with this tag; repeatable.")
+    source: list[Value] = Field(
+        default=[], description="Events citing this source (id); repeatable."
+    )
+    publisher: list[Value] = Field(
+        default=[],
+        description="Events citing a source of this publisher (any case); repeatable.",
+    )
+    status: list[Status] = Field(
+        default=[],
+        description="unsourced, reported (only supporting sources) or disputed; repeatable.",
     )
     from_: EdtfDate | None = Field(
         default=None,
@@ -58,6 +80,12 @@ class EventFilter(BaseModel):
     )
     to: EdtfDate | None = Field(
         default=None, description="Events that begin on or before the end of this EDTF date."
+    )
+    tone_min: float | None = Field(default=None, ge=-10, le=10, description="Lowest tone.")
+    tone_max: float | None = Field(default=None, ge=-10, le=10, description="Highest tone.")
+    updated_since: AwareDatetime | None = Field(
+        default=None,
+        description="Events changed at or after this RFC 3339 time, e.g. 2026-01-31T00:00:00Z.",
     )
 
     def conditions(self) -> list[ColumnElement[bool]]:
@@ -68,38 +96,142 @@ class EventFilter(BaseModel):
         if self.dyad:
             a, b = self.dyad.split("-")
             where.append(and_(_involves(a), _involves(b)))
+        if self.actor:
+            where.append(_has(EventActor, col(EventActor.actor_id).in_(self.actor)))
         if self.type:
             where.append(col(Event.type).in_(self.type))
+        if self.tag:
+            where.append(_has(EventTag, col(EventTag.tag).in_(self.tag)))
+        if self.source:
+            where.append(_has(Citation, col(Citation.source_id).in_(self.source)))
+        if self.publisher:
+            publishers = [name.lower() for name in self.publisher]
+            where.append(
+                exists(
+                    select(col(Citation.id))
+                    .join(Source, col(Source.id) == col(Citation.source_id))
+                    .where(
+                        col(Citation.event_id) == col(Event.id),
+                        func.lower(col(Source.publisher)).in_(publishers),
+                    )
+                    .correlate(Event)
+                )
+            )
+        if self.status:
+            where.append(col(Event.status).in_(self.status))
         if self.from_:
             where.append(col(Event.date_upper) >= parse(self.from_).lower)
         if self.to:
             where.append(col(Event.date_lower) <= parse(self.to).upper)
+        if self.tone_min is not None:
+            where.append(col(Event.tone) >= self.tone_min)
+        if self.tone_max is not None:
+            where.append(col(Event.tone) <= self.tone_max)
+        if self.updated_since is not None:
+            where.append(col(Event.updated_at) >= self.updated_since)
         return where
 
 
 def _involves(*countries: str) -> ColumnElement[bool]:
-    return exists(
-        select(col(EventCountry.event_id)).where(
-            col(EventCountry.event_id) == col(Event.id),
-            col(EventCountry.country).in_(countries),
-        )
-    )
+    return _has(EventCountry, col(EventCountry.country).in_(countries))
+
+
+def _has(
+    table: type[EventCountry | EventActor | EventTag | Citation], condition: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """The event has a row in `table` meeting `condition`."""
+    # Correlate with the event alone: a facet query may join `table` in the outer query too.
+    inner = select(col(table.event_id)).where(col(table.event_id) == col(Event.id), condition)
+    return exists(inner.correlate(Event))
 
 
 class Sort(StrEnum):
     date = "date"
     date_desc = "-date"
+    updated_desc = "-updated"
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+    ndjson = "ndjson"
+    ics = "ics"
+    timelinejs = "timelinejs"
+
+
+class Facet(StrEnum):
+    type = "type"
+    country = "country"
+    tag = "tag"
+    actor = "actor"
+    publisher = "publisher"
+    year = "year"
+    status = "status"
+
+
+def _names(allowed: type[StrEnum] | frozenset[str], what: str) -> AfterValidator:
+    """A validator of comma-separated names, each one of `allowed`."""
+    choices = (
+        frozenset(allowed)
+        if isinstance(allowed, frozenset)
+        else frozenset(member.value for member in allowed)
+    )
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in choices]
+        if not names:
+            raise ValueError(f"name at least one {what}: " + ", ".join(sorted(choices)))
+        if unknown:
+            raise ValueError(
+                f"unknown {what} {', '.join(map(repr, unknown))}: choose among "
+                + ", ".join(sorted(choices))
+            )
+        return ",".join(dict.fromkeys(names))
+
+    return AfterValidator(check)
+
+
+EVENT_FIELDS = frozenset(EventPublic.model_fields)
 
 
 class EventQuery(EventFilter):
-    """The parameters of `GET /v1/events`: the filters, the order and the page."""
+    """The parameters of `GET /v1/events`: the filters, the order, the page and the format."""
 
     sort: Sort = Field(
         default=Sort.date,
         description="`date`: oldest first (date_lower, finer precision first, then id); "
-        "`-date`: the exact reverse.",
+        "`-date`: the exact reverse; `-updated`: most recently changed first.",
     )
     limit: int = Field(default=50, ge=1, le=500, description="Events per page (at most 500).")
     cursor: str | None = Field(
         default=None, max_length=512, description="The next_cursor of the previous page."
     )
+    include_total: bool = Field(
+        default=False, description="Add `total`, the number of all matches (costs a count)."
+    )
+    fields: Annotated[str | None, _names(EVENT_FIELDS, "field")] = Field(
+        default=None,
+        description="Comma-separated event fields to return, for lean pages: id,title,date.",
+        examples=["id,title,date,countries"],
+    )
+    facets: Annotated[str | None, _names(Facet, "facet")] = Field(
+        default=None,
+        description="Comma-separated among type, country, tag, actor, publisher, year, status: "
+        "adds `facets`, counts over all matches (not just the page).",
+        examples=["type,year"],
+    )
+    format: Format = Field(
+        default=Format.json,
+        description="json pages, or every match streamed in one response as csv, ndjson, "
+        "ics (iCalendar) or timelinejs (TimelineJS 3 JSON). `Accept: text/csv`, "
+        "`application/x-ndjson` or `text/calendar` does the same.",
+    )
+
+    def field_set(self) -> set[str] | None:
+        return set(self.fields.split(",")) if self.fields else None
+
+    def facet_list(self) -> list[Facet]:
+        return [Facet(name) for name in self.facets.split(",")] if self.facets else []

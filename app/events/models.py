@@ -273,5 +273,15 @@ class EventPublic(EventBase):
 
 
 class EventPage(SQLModel):
-    items: list[EventPublic]
-    next_cursor: str | None
+    items: list[EventPublic] = Field(
+        description="The page of events (only the requested `fields` when given)."
+    )
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+    total: int | None = Field(
+        default=None, description="All matches; only with include_total=true."
+    )
+    facets: dict[str, dict[str, int]] | None = Field(
+        default=None, description="Counts per value over all matches; only with `facets`."
+    )

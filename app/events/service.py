@@ -1,12 +1,14 @@
 """Queries and writes for events. Knows nothing of HTTP: raises the domain errors."""
 
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 from sqlmodel import Session, col, select
 
 from app.actors.models import Actor
@@ -14,7 +16,7 @@ from app.core.dates import Precision, span
 from app.core.errors import BadRequest, Conflict, InvalidInput, NotFound
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.slugs import make_slug
-from app.events.filters import EventQuery, Sort
+from app.events.filters import EventFilter, EventQuery, Facet, Sort
 from app.events.models import (
     SLUG,
     ActorInEvent,
@@ -40,8 +42,63 @@ from app.events.types import PLOVER
 from app.sources.models import Source, SourcePublic
 from app.sources.service import ensure_source
 
-# The documented total order of events: date_lower, finer precision first, then id.
-ORDER = (col(Event.date_lower), col(Event.date_precision), col(Event.id))
+
+@dataclass(frozen=True)
+class Ordering:
+    """A total order of events, and how its sort key travels inside a cursor."""
+
+    columns: tuple[InstrumentedAttribute[Any], ...]
+    descending: bool
+
+    def cursor_values(self, event: Event) -> list[Any]:
+        values = [getattr(event, column.key) for column in self.columns]
+        return [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
+
+    def after(self, values: list[Any]) -> ColumnElement[bool]:
+        """Rows strictly after the cursor's position, in this order."""
+        try:
+            parsed = [_parse_key(c, value) for c, value in zip(self.columns, values, strict=True)]
+        except (ValueError, TypeError):
+            raise BadRequest("Invalid cursor: pass the next_cursor of a previous page.") from None
+        key = tuple_(*self.columns)
+        position = tuple_(*(literal(v, c.type) for c, v in zip(self.columns, parsed, strict=True)))
+        return key < position if self.descending else key > position
+
+    def order_by(self) -> list[ColumnElement[Any]]:
+        return [c.desc() if self.descending else c.asc() for c in self.columns]
+
+
+def _parse_key(column: InstrumentedAttribute[Any], value: Any) -> Any:
+    """A cursor value checked against its column, so garbage never reaches the database."""
+    if column.key == "id" and SLUG.fullmatch(str(value)):
+        return value
+    if column.key == "date_lower":
+        return date.fromisoformat(value)
+    if column.key == "date_precision":
+        return Precision(value).value
+    if column.key == "updated_at":
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("naive time in cursor")
+        return moment
+    raise ValueError(f"bad cursor value for {column.key}")
+
+
+# The documented total order: date_lower, finer precision first, then id.
+BY_DATE: tuple[InstrumentedAttribute[Any], ...] = (
+    Event.date_lower,  # type: ignore[assignment]
+    Event.date_precision,
+    Event.id,
+)
+BY_UPDATE: tuple[InstrumentedAttribute[Any], ...] = (
+    Event.updated_at,  # type: ignore[assignment]
+    Event.id,
+)
+ORDERINGS: dict[Sort, Ordering] = {
+    Sort.date: Ordering(BY_DATE, descending=False),
+    Sort.date_desc: Ordering(BY_DATE, descending=True),
+    Sort.updated_desc: Ordering(BY_UPDATE, descending=True),
+}
 
 # One query per related collection for a whole page, never one per event.
 LOAD_RELATED = (
@@ -56,35 +113,101 @@ LOAD_RELATED = (
 
 def list_events(session: Session, query: EventQuery) -> tuple[list[EventPublic], str | None]:
     """One page of matching events in the chosen order, and the cursor of the next page."""
-    descending = query.sort == Sort.date_desc
-    statement = select(Event).where(*query.conditions())
+    ordering = ORDERINGS[query.sort]
+    after = None
     if query.cursor:
-        after = _cursor_key(query.cursor, query.sort)
-        key = tuple_(*ORDER)
-        statement = statement.where(key < after if descending else key > after)
-    order = [column.desc() if descending else column.asc() for column in ORDER]
-    statement = statement.order_by(*order).limit(query.limit + 1).options(*LOAD_RELATED)
-    events = list(session.exec(statement).all())
+        after = decode_cursor(query.cursor, query.sort, len(ordering.columns))
+    events = _page(session, query.conditions(), ordering, after, query.limit + 1)
     page = events[: query.limit]
     next_cursor = None
     if len(events) > query.limit:
-        last = page[-1]
-        next_cursor = encode_cursor(
-            query.sort, [last.date_lower.isoformat(), last.date_precision, last.id]
-        )
+        next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[-1]))
     return publish(session, page), next_cursor
 
 
-def _cursor_key(cursor: str, sort: str) -> ColumnElement[Any]:
-    lower, precision, event_id = decode_cursor(cursor, sort, 3)
-    try:
-        lower_date = date.fromisoformat(str(lower))
-        Precision(precision)
-    except ValueError:
-        lower_date = None
-    if lower_date is None or not SLUG.fullmatch(str(event_id)):
-        raise BadRequest("Invalid cursor: pass the next_cursor of a previous page.")
-    return tuple_(literal(lower_date), literal(precision), literal(event_id))
+def iter_events(
+    session: Session, query: EventQuery, *, batch_size: int = 500
+) -> Iterator[EventPublic]:
+    """Every matching event in order, fetched in keyset batches: constant memory."""
+    ordering = ORDERINGS[query.sort]
+    where = query.conditions()
+    after: list[Any] | None = None
+    while True:
+        events = _page(session, where, ordering, after, batch_size)
+        yield from publish(session, events)
+        if len(events) < batch_size:
+            return
+        after = ordering.cursor_values(events[-1])
+        session.expunge_all()  # let the batch just served be garbage-collected
+
+
+def _page(
+    session: Session,
+    where: list[ColumnElement[bool]],
+    ordering: Ordering,
+    after: list[Any] | None,
+    limit: int,
+) -> list[Event]:
+    statement = select(Event).where(*where)
+    if after is not None:
+        statement = statement.where(ordering.after(after))
+    statement = statement.order_by(*ordering.order_by()).limit(limit).options(*LOAD_RELATED)
+    return list(session.exec(statement).all())
+
+
+def count_events(session: Session, query: EventFilter) -> int:
+    statement = select(func.count()).select_from(Event).where(*query.conditions())
+    return session.exec(statement).one()
+
+
+# How many values a facet lists at most, the most frequent first.
+FACET_SIZE = 100
+
+_FACET_VALUE: dict[Facet, Any] = {
+    Facet.type: col(Event.type),
+    Facet.status: col(Event.status),
+    Facet.year: func.extract("year", col(Event.date_lower)),
+    Facet.country: col(EventCountry.country),
+    Facet.tag: col(EventTag.tag),
+    Facet.actor: col(EventActor.actor_id),
+    Facet.publisher: col(Source.publisher),
+}
+_FACET_JOINS: dict[Facet, list[tuple[Any, ColumnElement[bool]]]] = {
+    Facet.country: [(EventCountry, col(EventCountry.event_id) == col(Event.id))],
+    Facet.tag: [(EventTag, col(EventTag.event_id) == col(Event.id))],
+    Facet.actor: [(EventActor, col(EventActor.event_id) == col(Event.id))],
+    Facet.publisher: [
+        (Citation, col(Citation.event_id) == col(Event.id)),
+        (Source, col(Source.id) == col(Citation.source_id)),
+    ],
+}
+
+
+def facet_counts(
+    session: Session, query: EventFilter, facets: list[Facet]
+) -> dict[str, dict[str, int]]:
+    """For each facet, the number of matching events per value: one grouped query each."""
+    where = query.conditions()
+    counted = func.count(func.distinct(col(Event.id)))
+    result: dict[str, dict[str, int]] = {}
+    for facet in facets:
+        value = _FACET_VALUE[facet]
+        statement = select(value, counted).select_from(Event)
+        for table, on in _FACET_JOINS.get(facet, []):
+            statement = statement.join(table, on)
+        statement = (
+            statement.where(*where, value.is_not(None))
+            .group_by(value)
+            .order_by(counted.desc(), value)
+            .limit(FACET_SIZE)
+        )
+        result[facet.value] = {_facet_key(key): n for key, n in session.exec(statement).all()}
+    return result
+
+
+def _facet_key(value: Any) -> str:
+    # PostgreSQL's EXTRACT gives a numeric (2012.0 as Decimal('2012')); years read as 2012.
+    return str(int(value)) if isinstance(value, float | Decimal) else str(value)
 
 
 def get_event(session: Session, event_id: str) -> EventPublic:

@@ -1,0 +1,59 @@
+"""A ready-to-paste citation of an event and the sources behind it."""
+
+from datetime import date
+from enum import StrEnum
+
+from app.core import dates
+from app.events.models import CitationPublic, EventPublic
+
+
+class Style(StrEnum):
+    text = "text"
+    markdown = "markdown"
+
+
+MEDIA_TYPES = {Style.text: "text/plain", Style.markdown: "text/markdown"}
+
+
+def when(event: EventPublic) -> str:
+    shown = dates.display(event.date)
+    return f"{shown} – {dates.display(event.end_date)}" if event.end_date else shown
+
+
+def cite(event: EventPublic, url: str, style: Style, retrieved: date) -> str:
+    """The event, where to find it, and each source with its stance, quote and locator."""
+    markdown = style == Style.markdown
+    title = f"**{event.title}**" if markdown else f"“{event.title}”"
+    link = f"<{url}>" if markdown else url
+    lines = [
+        f"{title} ({when(event)}). Dyad, version {event.version}, {link} "
+        f"(retrieved {retrieved.isoformat()}).",
+    ]
+    if event.status == "disputed":
+        lines.append("")
+        lines.append("Disputed: at least one source disputes this event.")
+    if event.citations:
+        lines.append("")
+        lines.append("Sources:")
+        lines += [f"- {_source(citation, markdown)}" for citation in event.citations]
+    return "\n".join(lines) + "\n"
+
+
+def _source(citation: CitationPublic, markdown: bool) -> str:
+    source = citation.source
+    title = f"“{source.title}”"
+    if markdown:
+        title = f"[{title}]({source.url})"
+    parts = [part for part in (source.author, title) if part]
+    if source.publisher:
+        parts.append(f"*{source.publisher}*" if markdown else source.publisher)
+    if source.published:
+        parts.append(dates.display(source.published))
+    if not markdown:
+        parts.append(source.url)
+    if citation.locator:
+        parts.append(citation.locator)
+    text = ", ".join(parts) + f". {citation.stance.capitalize()}"
+    if citation.quote:
+        text += f": “{citation.quote}”"
+    return text
