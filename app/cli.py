@@ -1,7 +1,9 @@
-"""The `dyad` command: serve, migrate, seed and manage API keys."""
+"""The `dyad` command: serve, migrate, seed, export and manage API keys."""
 
+import os
 import sys
-from typing import Annotated
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -13,8 +15,14 @@ from app.core.db import create_db_engine
 from app.core.errors import DyadError
 from app.core.migrate import upgrade
 from app.core.settings import Settings, describe_error, get_settings
+from app.events.formats import ExportFormat
 from app.keys import service as keys
 from app.keys.models import Scope
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from app.events.models import EventPublic
 
 app = typer.Typer(
     help="Dyad: dated events between countries, backed by sources, served as an HTTP API.",
@@ -97,6 +105,165 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
     )
+
+
+@app.command()
+def export(
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="csv, ndjson, ics or timelinejs.")
+    ],
+    q: Annotated[
+        str | None,
+        typer.Option(
+            "--q", help='Full text over titles, summaries and quotes: words, "a phrase", -word.'
+        ),
+    ] = None,
+    country: Annotated[
+        list[str] | None,
+        typer.Option(help="Events involving this country (alpha-2 or alpha-3); repeatable."),
+    ] = None,
+    dyad: Annotated[
+        str | None, typer.Option(help="Events involving both countries: AZE-IRN.")
+    ] = None,
+    actor: Annotated[list[str] | None, typer.Option(help="Actor id; repeatable.")] = None,
+    event_type: Annotated[
+        list[str] | None,
+        typer.Option("--type", help="PLOVER event type (e.g. reject); repeatable."),
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Tag; repeatable.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Cited source id; repeatable.")] = None,
+    publisher: Annotated[
+        list[str] | None, typer.Option(help="Publisher of a cited source; repeatable.")
+    ] = None,
+    status: Annotated[
+        list[str] | None, typer.Option(help="unsourced, reported or disputed; repeatable.")
+    ] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Events that end on or after this EDTF date.")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option(help="Events that begin on or before the end of this EDTF date.")
+    ] = None,
+    tone_min: Annotated[str | None, typer.Option(help="Lowest tone (-10 to 10).")] = None,
+    tone_max: Annotated[str | None, typer.Option(help="Highest tone (-10 to 10).")] = None,
+    updated_since: Annotated[
+        str | None, typer.Option(help="Events changed at or after this RFC 3339 time.")
+    ] = None,
+    sort: Annotated[str | None, typer.Option(help="date (default), -date or -updated.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="The API's public address (https://…), to link each event in ics."),
+    ] = None,
+) -> None:
+    """Stream every matching event to standard output (the filters of GET /v1/events)."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.events import formats, service
+    from app.events.filters import EventQuery
+
+    given = {
+        "q": q,
+        "country": country,
+        "dyad": dyad,
+        "actor": actor,
+        "type": event_type,
+        "tag": tag,
+        "source": source,
+        "publisher": publisher,
+        "status": status,
+        "from": from_,
+        "to": to,
+        "tone_min": tone_min,
+        "tone_max": tone_max,
+        "updated_since": updated_since,
+        "sort": sort,
+    }
+    try:
+        query = EventQuery.model_validate({k: v for k, v in given.items() if v not in (None, [])})
+    except ValidationError as error:
+        err.print(f"[red]error:[/red] {_describe_options(error)}", highlight=False)
+        raise typer.Exit(2) from None
+    settings = _settings()
+    chosen = formats.EXPORTS[export_format]
+    context = formats.ExportContext(
+        events_url=f"{base_url.rstrip('/')}/v1/events" if base_url else None
+    )
+    out = typer.get_binary_stream("stdout")
+    engine = create_db_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            events: Iterable[EventPublic] = formats.started(service.iter_events(session, query))
+            with _progress(err.is_terminal) as progress:
+                if progress is not None:
+                    task = progress.add_task(
+                        "exporting", total=service.count_events(session, query)
+                    )
+                    events = _counted(events, progress, task)
+                for chunk in chosen.write(events, context):
+                    out.write(chunk)
+                    out.flush()
+    except BrokenPipeError:
+        # The reader left early (`dyad export … | head`): stop quietly, as Unix tools do.
+        _silence_stdout()
+        raise typer.Exit(1) from None
+    except OperationalError as error:
+        err.print(
+            f"[red]error:[/red] cannot read events ({error.orig}); has `dyad migrate` run?",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
+
+def _describe_options(error: ValidationError) -> str:
+    """Validation errors of export's options, on one line, each named as its option."""
+    parts = []
+    for item in error.errors():
+        name = str(item["loc"][0]).removesuffix("_") if item["loc"] else "options"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"--{name.replace('_', '-')}: {message}")
+    return "; ".join(parts)
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(shown: bool) -> "Progress | _NoProgress":
+    """A progress bar on stderr when it is a terminal; nothing in pipes, files and tests."""
+    if not shown:
+        return _NoProgress()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def _counted(
+    events: Iterable["EventPublic"], progress: "Progress", task: "TaskID"
+) -> Iterator["EventPublic"]:
+    for event in events:
+        yield event
+        progress.advance(task)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that exiting does not fail to flush into a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 @keys_app.command("create")

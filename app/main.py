@@ -3,16 +3,29 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
 
+from app.actors.routes import router as actors_router
+from app.changes.routes import router as changes_router
 from app.core import errors
-from app.core.db import create_db_engine
+from app.core.db import create_db_engine, session_factory
 from app.core.request_id import RequestIdMiddleware
 from app.core.settings import Settings, get_settings
+from app.countries.routes import router as vocabulary_router
+from app.docs import routes as docs
 from app.events.routes import router as events_router
+from app.events.write_routes import router as event_writes_router
 from app.health.routes import router as health_router
+from app.imports.routes import router as imports_router
+from app.keys.auth import read_access
+from app.keys.routes import router as keys_router
+from app.relations.routes import router as relations_router
+from app.sources.routes import router as sources_router
+from app.timeline.routes import router as timeline_router
 
 DESCRIPTION = """
 Dated events in the relations between countries, each backed by sources with quotes,
@@ -21,7 +34,11 @@ Errors are RFC 9457 `application/problem+json`.
 """
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    sessions: sessionmaker[Session] | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     owned_engine = engine is None
     engine = engine or create_db_engine(settings.database_url)
@@ -38,9 +55,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         summary="The history of relations between countries, as an API.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by app.docs, without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.sessions = sessions or session_factory(engine)
     errors.install(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -52,5 +72,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
-    app.include_router(events_router)
+    docs.install(app)
+    readers = [Depends(read_access)]  # public unless DYAD_PUBLIC_READ=false
+    for router in (
+        events_router,
+        timeline_router,
+        relations_router,
+        actors_router,
+        sources_router,
+        vocabulary_router,
+        changes_router,
+    ):
+        app.include_router(router, dependencies=readers)
+    app.include_router(event_writes_router)
+    app.include_router(imports_router)
+    app.include_router(keys_router)
     return app

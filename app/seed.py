@@ -12,7 +12,8 @@ from app.actors.models import ActorCreate
 from app.actors.service import ensure_actor
 from app.core.migrate import ROOT
 from app.events.models import Event, EventCreate
-from app.events.service import create_event
+from app.events.writes import event_id_for
+from app.imports.service import Mode, import_records
 from app.sources.models import SourceCreate
 from app.sources.service import ensure_source
 
@@ -33,11 +34,15 @@ def load_seed(session: Session, directory: Path = SEED_DIR) -> SeedReport:
         _count(report, ensure_source(session, source)[1])
     for actor in _read(directory / "actors.json", ActorCreate):
         _count(report, ensure_actor(session, actor)[1])
-    for event in _in_link_order(_read(directory / "events.json", EventCreate)):
-        exists = event.id is not None and session.get(Event, event.id) is not None
-        if not exists:
-            create_event(session, event, key_name="seed")
-        _count(report, not exists)
+    records = orjson.loads((directory / "events.json").read_bytes())
+    missing = [
+        (line, record)
+        for line, record in enumerate(records, start=1)
+        if session.get(Event, event_id_for(EventCreate.model_validate(record))) is None
+    ]
+    imported = import_records(session, missing, mode=Mode.create, key_name="seed")
+    report.created += imported.created
+    report.unchanged += len(records) - len(missing)
     return report
 
 
@@ -50,21 +55,3 @@ def _count(report: SeedReport, created: bool) -> None:
         report.created += 1
     else:
         report.unchanged += 1
-
-
-def _in_link_order(events: list[EventCreate]) -> list[EventCreate]:
-    """Events ordered so that every link's target is created before the event that links."""
-    pending = {event.id: event for event in events}
-    ordered: list[EventCreate] = []
-    while pending:
-        ready = [
-            event
-            for event in pending.values()
-            if all(link.event_id not in pending for link in event.links)
-        ]
-        if not ready:
-            raise ValueError("the seed's links form a cycle")
-        for event in ready:
-            ordered.append(event)
-            del pending[event.id]
-    return ordered

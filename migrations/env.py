@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from app.core.db import create_db_engine, metadata
+from app.core.migrate import COMPARE_OPTIONS
 from app.core.settings import get_settings
 from app.tables import load_all_tables
 
@@ -11,12 +12,7 @@ load_all_tables()
 
 
 def _run(connection: Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=True,  # lets SQLite alter tables by copying them
-        compare_type=True,
-    )
+    context.configure(connection=connection, target_metadata=metadata, **COMPARE_OPTIONS)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from app.core.db import create_db_engine, get_session
+from app.core.db import create_db_engine, session_factory
 from app.core.migrate import upgrade
 from app.core.settings import Settings
 from app.main import create_app
@@ -60,14 +61,25 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
     connection = engine.connect()
     transaction = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint")
-    yield session
-    session.close()
+    yield connection
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture
+def sessions(connection: Connection) -> sessionmaker[Session]:
+    """Sessions in the test's transaction: each commit only releases a savepoint."""
+    return session_factory(connection, join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with sessions() as session:
+        yield session
 
 
 @pytest.fixture
@@ -76,15 +88,9 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, engine: Engine, session: Session) -> FastAPI:
-    app = create_app(settings, engine)
-
-    def session_in_test_transaction() -> Iterator[Session]:
-        yield session
-        session.commit()  # releases the test's savepoint; the outer transaction rolls back
-
-    app.dependency_overrides[get_session] = session_in_test_transaction
-    return app
+def app(settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> FastAPI:
+    """The app, opening its sessions inside the test's transaction."""
+    return create_app(settings, engine, sessions)
 
 
 @pytest.fixture

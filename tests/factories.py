@@ -8,7 +8,7 @@ from sqlmodel import Session
 from app.actors.models import ActorCreate
 from app.actors.service import ensure_actor
 from app.events.models import Event, EventCreate
-from app.events.service import create_event
+from app.events.writes import create_event
 from app.sources.models import SourceCreate
 from app.sources.service import ensure_source
 

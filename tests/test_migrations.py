@@ -9,7 +9,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from app.core.db import create_db_engine, metadata
-from app.core.migrate import alembic_config, current_revision, head_revision, upgrade
+from app.core.migrate import (
+    COMPARE_OPTIONS,
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade,
+)
 from app.tables import load_all_tables
 
 load_all_tables()
@@ -20,11 +26,7 @@ def _schema_diff(engine: Engine) -> list[object]:
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
-            opts={
-                "target_metadata": metadata,
-                "compare_type": True,
-                "render_as_batch": True,
-            },
+            opts={"target_metadata": metadata, **COMPARE_OPTIONS},
         )
         return list(compare_metadata(context, metadata))
 

@@ -2,7 +2,10 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import Field as PydanticField  # sqlmodel's Field takes no examples
 from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
@@ -43,3 +46,82 @@ class ActorPublic(ActorBase):
     id: str
     country: str | None
     aliases: list[str]
+
+
+# --- read schemas ----------------------------------------------------------------------
+
+
+def _search_text(value: object) -> object:
+    """Trim `q`; an empty one (a cleared search box) means no filter."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value.strip() or None
+
+
+SearchText = Annotated[
+    Annotated[str, StringConstraints(max_length=200)] | None, BeforeValidator(_search_text)
+]
+
+
+class ActorQuery(BaseModel):
+    """The parameters of `GET /v1/actors`: filters combine with AND, a repeated one means OR."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: SearchText = PydanticField(
+        default=None,
+        description="Case-insensitive substring of the name or of any alias: `khamenei`, "
+        "`snsc`. `%` and `_` are literal. Leading and trailing spaces are ignored, and an "
+        "empty `q` is no filter.",
+        examples=["khamenei"],
+    )
+    country: list[CountryCode] = PydanticField(
+        default=[],
+        description="Actors of this country (ISO alpha-2 or alpha-3, any case); repeat for "
+        "any of several.",
+    )
+    kind: list[ActorKind] = PydanticField(
+        default=[], description="Kind of actor; repeat for any of several."
+    )
+    limit: int = PydanticField(default=50, ge=1, le=500, description="Actors per page.")
+    cursor: str | None = PydanticField(
+        default=None, max_length=1024, description="The next_cursor of the previous page."
+    )
+
+
+class ActorPublicWithCount(ActorPublic):
+    """An actor, and how many events it takes part in."""
+
+    id: str = PydanticField(description="Slug: unique, never changes.", examples=["ilham-aliyev"])
+    name: str = PydanticField(
+        description="The name in its most common form.", examples=["Ilham Aliyev"]
+    )
+    kind: ActorKind = PydanticField(description="What sort of actor this is.", examples=["person"])
+    country: str | None = PydanticField(
+        description="ISO 3166-1 alpha-3 code of the country it belongs to, if any.",
+        examples=["AZE"],
+    )
+    aliases: list[str] = PydanticField(
+        description="Other names it goes by; `q` searches them too.", examples=[["Aliyev"]]
+    )
+    wikidata: str | None = PydanticField(description="Wikidata item id.", examples=["Q7184"])
+    description: str | None = PydanticField(
+        description="One line saying who this is.", examples=["President of Azerbaijan."]
+    )
+    event_count: int = PydanticField(
+        description="How many events (not deleted) it takes part in, in any role; list them "
+        "with `GET /v1/events?actor=<id>`.",
+        examples=[2],
+    )
+
+
+class ActorPage(SQLModel):
+    items: list[ActorPublicWithCount] = PydanticField(description="Actors by name, then id.")
+    next_cursor: str | None = PydanticField(
+        description="Pass as `cursor` to get the next page; null on the last page.",
+        examples=[
+            "WyJhY3RvcnMiLCJHb3Zlcm5tZW50IG9mIEF6ZXJiYWlqYW4iLCJnb3Zlcm5tZW50LW9mLWF6ZXJiYWlqYW4iXQ"
+        ],
+    )

@@ -36,7 +36,10 @@ def country_name(alpha3: str) -> str:
     country = pycountry.countries.get(alpha_3=alpha3) or pycountry.historic_countries.get(
         alpha_3=alpha3
     )
-    return str(country.name) if country is not None else alpha3
+    if country is None:
+        return alpha3
+    # "Iran" rather than "Iran, Islamic Republic of", where ISO gives a common name.
+    return str(getattr(country, "common_name", None) or country.name)
 
 
 def _normalise(value: object) -> object:

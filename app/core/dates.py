@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated
 
 from edtf import EDTFParseException, parse_edtf, struct_time_to_date
@@ -35,6 +36,7 @@ class DateBounds:
     precision: Precision
 
 
+@lru_cache(maxsize=65536)  # edtf's parser takes milliseconds; dates repeat a lot
 def parse(text: str) -> DateBounds:
     """Parse an EDTF date such as `2012`, `2012-08`, `2012-08-30`, `2013?` or `2012-08~`."""
     match = _ACCEPTED.fullmatch(text)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
 # Stable constraint names, so that Alembic migrations can name what they alter.
@@ -77,9 +78,36 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
+# Any constant will do: the key of PostgreSQL's advisory lock that writers take in turn.
+WRITER_LOCK = 0x44796164  # "Dyad"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def begin_write(session: Session) -> None:
+    """Make the session's transaction the one writer of the database until it ends.
+
+    SQLite: BEGIN IMMEDIATE takes the write lock up front. PostgreSQL: a transaction-level
+    advisory lock. Writers in turn keep version checks race-free and make revision ids
+    (the changes feed's order) follow commit order.
+    """
+    connection = session.connection(execution_options=WRITE_TRANSACTION)
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
+
+
+def session_factory(bind: Engine | Connection, **kwargs: Any) -> sessionmaker[Session]:
+    """How the app opens sessions; tests bind it to a connection inside a transaction."""
+    return sessionmaker(bind=bind, class_=Session, expire_on_commit=False, **kwargs)
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """One session and one transaction per request: commit on success, roll back on error."""
-    with Session(request.app.state.engine) as session:
+    """One session and one transaction per request: commit on success, roll back on error.
+
+    Requests that may write (not GET, HEAD or OPTIONS) run as the database's one writer.
+    """
+    with request.app.state.sessions() as session:
+        if request.method not in SAFE_METHODS:
+            begin_write(session)
         yield session
         session.commit()
 

@@ -53,6 +53,37 @@ class InvalidInput(DyadError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
+class PreconditionFailed(DyadError):
+    """A stale If-Match: someone else wrote first."""
+
+    status = HTTPStatus.PRECONDITION_FAILED
+
+
+class PreconditionRequired(DyadError):
+    """An update without If-Match, which could silently undo someone else's change."""
+
+    status = HTTPStatus.PRECONDITION_REQUIRED
+
+
+class Unauthorized(DyadError):
+    """No key, or one that is wrong or revoked: the same answer for each, on purpose."""
+
+    status = HTTPStatus.UNAUTHORIZED
+
+    def __init__(
+        self, detail: str = "A valid API key is required: Authorization: Bearer <key>."
+    ) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="dyad"'})
+
+
+class Forbidden(DyadError):
+    status = HTTPStatus.FORBIDDEN
+
+
+class UnsupportedMediaType(DyadError):
+    status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+
+
 class Unavailable(DyadError):
     status = HTTPStatus.SERVICE_UNAVAILABLE
 

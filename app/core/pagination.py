@@ -35,5 +35,6 @@ def decode_cursor(cursor: str, kind: str, size: int) -> list[Any]:
     return value[1:]
 
 
-def next_link(url: URL, cursor: str) -> str:
-    return f'<{url.include_query_params(cursor=cursor)}>; rel="next"'
+def next_link(url: URL, cursor: str, param: str = "cursor") -> str:
+    """An RFC 8288 Link header to the same request with `param` set to `cursor`."""
+    return f'<{url.include_query_params(**{param: cursor})}>; rel="next"'

@@ -1,5 +1,6 @@
 """A ready-to-paste citation of an event and the sources behind it."""
 
+import re
 from datetime import date
 from enum import StrEnum
 
@@ -15,6 +16,14 @@ class Style(StrEnum):
 MEDIA_TYPES = {Style.text: "text/plain", Style.markdown: "text/markdown"}
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown shows as written (a `]` in a title must not end its link)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def when(event: EventPublic) -> str:
     shown = dates.display(event.date)
     return f"{shown} – {dates.display(event.end_date)}" if event.end_date else shown
@@ -23,7 +32,7 @@ def when(event: EventPublic) -> str:
 def cite(event: EventPublic, url: str, style: Style, retrieved: date) -> str:
     """The event, where to find it, and each source with its stance, quote and locator."""
     markdown = style == Style.markdown
-    title = f"**{event.title}**" if markdown else f"“{event.title}”"
+    title = f"**{escape_markdown(event.title)}**" if markdown else f"“{event.title}”"
     link = f"<{url}>" if markdown else url
     lines = [
         f"{title} ({when(event)}). Dyad, version {event.version}, {link} "
@@ -41,12 +50,14 @@ def cite(event: EventPublic, url: str, style: Style, retrieved: date) -> str:
 
 def _source(citation: CitationPublic, markdown: bool) -> str:
     source = citation.source
-    title = f"“{source.title}”"
+    shown = escape_markdown if markdown else str
+    title = f"“{shown(source.title)}”"
     if markdown:
         title = f"[{title}]({source.url})"
-    parts = [part for part in (source.author, title) if part]
+    author = shown(source.author) if source.author else None
+    parts = [part for part in (author, title) if part]
     if source.publisher:
-        parts.append(f"*{source.publisher}*" if markdown else source.publisher)
+        parts.append(f"*{shown(source.publisher)}*" if markdown else source.publisher)
     if source.published:
         parts.append(dates.display(source.published))
     if not markdown:

@@ -7,12 +7,21 @@ takes this model, so a filter means the same thing everywhere.
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 from sqlalchemy import ColumnElement, and_, exists, func
 from sqlmodel import col, select
 
 from app.core.countries import CountryCode, to_alpha3
 from app.core.dates import EdtfDate, parse
+from app.core.fulltext import MAX_QUERY_LENGTH, matches
 from app.events.models import (
     Citation,
     Event,
@@ -42,11 +51,30 @@ Dyad = Annotated[str, Field(max_length=16, examples=["AZE-IRN"]), AfterValidator
 Value = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
 
 
+def _blank_is_none(value: str) -> str | None:
+    # As for the other lists' `q`: surrounding spaces don't count, and an empty q is no filter.
+    return value.strip() or None
+
+
+SearchText = Annotated[
+    str, Field(max_length=MAX_QUERY_LENGTH, pattern=r"^[^\x00]*$"), AfterValidator(_blank_is_none)
+]
+
+
 class EventFilter(BaseModel):
     """Filters of event lists; all combine with AND, a repeated parameter means OR."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    q: SearchText | None = Field(
+        default=None,
+        description="Full text over the title, the summary and the citations' quotes, as in a "
+        'web search: every word must be there; `"an exact phrase"`; `-word` or `-"a phrase"` '
+        "excludes; `or` between terms gives alternatives. Case, diacritics and Azerbaijani "
+        "ə/a, \u0131/i don't matter (`Əliyev` finds `Aliyev`); words are not stemmed. A q with no "
+        "word in it (only punctuation) matches nothing; an empty q is no filter.",
+        examples=['"Non-Aligned Movement"', "conference -Sanai", "Sahar OR SNSC", "Əliyev"],
+    )
     country: list[CountryCode] = Field(
         default=[],
         description="Events involving this country (ISO alpha-2 or alpha-3, any case); "
@@ -91,6 +119,8 @@ class EventFilter(BaseModel):
     def conditions(self) -> list[ColumnElement[bool]]:
         """The SQL conditions for these filters (soft-deleted events never match)."""
         where: list[ColumnElement[bool]] = [col(Event.deleted_at).is_(None)]
+        if self.q is not None:
+            where.append(matches(col(Event.id), self.q))
         if self.country:
             where.append(_involves(*self.country))
         if self.dyad:
@@ -149,6 +179,7 @@ class Sort(StrEnum):
     date = "date"
     date_desc = "-date"
     updated_desc = "-updated"
+    relevance = "relevance"
 
 
 class Format(StrEnum):
@@ -203,7 +234,8 @@ class EventQuery(EventFilter):
     sort: Sort = Field(
         default=Sort.date,
         description="`date`: oldest first (date_lower, finer precision first, then id); "
-        "`-date`: the exact reverse; `-updated`: most recently changed first.",
+        "`-date`: the exact reverse; `-updated`: most recently changed first; `relevance`: "
+        "best matches of `q` first, then by id (only with a `q`).",
     )
     limit: int = Field(default=50, ge=1, le=500, description="Events per page (at most 500).")
     cursor: str | None = Field(
@@ -229,6 +261,16 @@ class EventQuery(EventFilter):
         "ics (iCalendar) or timelinejs (TimelineJS 3 JSON). `Accept: text/csv`, "
         "`application/x-ndjson` or `text/calendar` does the same.",
     )
+
+    @field_validator("sort")
+    @classmethod
+    def _relevance_needs_q(cls, sort: Sort, info: ValidationInfo) -> Sort:
+        # A 422 rather than a quiet fall back to `date`: a client asking for the best matches
+        # first without a search would otherwise get a date order it could take for relevance.
+        # (q comes before sort; if q itself was refused, that error is enough.)
+        if sort is Sort.relevance and "q" in info.data and info.data["q"] is None:
+            raise ValueError("sort=relevance needs a search: give `q` too")
+        return sort
 
     def field_set(self) -> set[str] | None:
         return set(self.fields.split(",")) if self.fields else None

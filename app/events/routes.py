@@ -3,16 +3,19 @@
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import AwareDatetime, BaseModel
+from sqlmodel import Session
 
-from app.core.db import SessionDep, utcnow
+from app.changes import service as history
+from app.core.db import SessionDep, get_session, utcnow
 from app.core.errors import problem_responses
 from app.core.pagination import next_link
-from app.events import citation, service
+from app.events import citation, formats, service
 from app.events.citation import Style
 from app.events.filters import EventQuery
+from app.events.formats import ExportContext, ExportFormat
 from app.events.models import EventPage, EventPublic
 
 router = APIRouter(prefix="/v1", tags=["events"])
@@ -23,21 +26,46 @@ EventId = Annotated[str, Path(max_length=200, examples=["2012-08-aliyev-declines
 LIST_CACHE_CONTROL = "public, max-age=60"
 
 
+# The session of a streamed export. The same dependency as SessionDep (one transaction,
+# committed or rolled back at the end), but scoped to the request: FastAPI closes it after
+# the response body is sent, so the stream reads through it to its last row (SessionDep's
+# is closed as soon as the route returns). Tests that override get_session override it too.
+StreamSessionDep = Annotated[Session, Depends(get_session, scope="request")]
+
+_EXPORT_CONTENT: dict[str, Any] = {export.media_type: {} for export in formats.EXPORTS.values()}
+
+
 @router.get(
     "/events",
-    response_model=EventPage,
-    responses=problem_responses(400, 422),
+    # JSON pages, or with format=timelinejs the TimelineJS document (JSON too).
+    response_model=EventPage | formats.TimelineDocument,
+    responses={200: {"content": _EXPORT_CONTENT}, **problem_responses(400, 422)},
     summary="List events",
 )
 def list_events(
     session: SessionDep,
+    stream_session: StreamSessionDep,
     request: Request,
     query: Annotated[EventQuery, Query()],
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """Events matching every filter, one page at a time, oldest first.
 
     Follow `next_cursor` (or the `Link: rel="next"` header) to walk every match exactly once.
+
+    **Exports.** `format=csv`, `ndjson`, `ics` or `timelinejs` (or, without `format`, an
+    `Accept` of `text/csv`, `application/x-ndjson` or `text/calendar`) streams *every*
+    matching event in one response, in the chosen `sort`, as an attachment: the filters
+    apply, while `limit`, `cursor`, `include_total` and `facets` are ignored (`fields` shapes
+    NDJSON lines only). CSV is UTF-8 with a byte order mark (for Excel), a header row, one row
+    per event and lists joined with `;`; text cells that a spreadsheet would run as a formula
+    (starting with `=`, `+`, `-`, `@`) get a leading `'`. NDJSON has one event per line, as
+    the items of the JSON pages. iCalendar has one all-day VEVENT per event, UID
+    `<id>@dyad`. `timelinejs` is a TimelineJS 3 JSON document, one slide per event.
     """
+    export = formats.chosen(query.format if "format" in query.model_fields_set else None, accept)
+    if export is not None:
+        return _stream(stream_session, request, query, export)
     items, next_cursor = service.list_events(session, query)
     fields = query.field_set()
     body: dict[str, Any] = {
@@ -48,11 +76,31 @@ def list_events(
         body["total"] = service.count_events(session, query)
     if query.facets:
         body["facets"] = service.facet_counts(session, query, query.facet_list())
-    headers = {"Cache-Control": LIST_CACHE_CONTROL}
+    headers = {"Cache-Control": LIST_CACHE_CONTROL, "Vary": "Accept"}
     if next_cursor:
         headers["Link"] = next_link(request.url, next_cursor)
     # Serialised once here: the items are validated models already.
     return Response(orjson.dumps(body), media_type="application/json", headers=headers)
+
+
+def _stream(
+    session: Session, request: Request, query: EventQuery, export_format: ExportFormat
+) -> StreamingResponse:
+    export = formats.EXPORTS[export_format]
+    # Run the first batch's query now, while a failure can still be a problem+json answer
+    # rather than a response cut short.
+    events = formats.started(service.iter_events(session, query))
+    context = ExportContext(
+        events_url=str(request.url_for("list_events")), fields=query.field_set()
+    )
+    headers = {
+        "Content-Disposition": f'attachment; filename="{export.filename}"',
+        "Cache-Control": LIST_CACHE_CONTROL,
+        "Vary": "Accept",
+    }
+    return StreamingResponse(
+        export.write(events, context), media_type=export.media_type, headers=headers
+    )
 
 
 @router.get(
@@ -65,11 +113,22 @@ def get_event(
     session: SessionDep,
     event_id: EventId,
     if_none_match: Annotated[str | None, Header()] = None,
+    as_of: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="An RFC 3339 time: the event as it stood then, from its revisions.",
+            examples=["2013-06-21T00:00:00Z"],
+        ),
+    ] = None,
 ) -> Response:
     """One event with its actors, citations and links in both directions.
 
     Sends `ETag: "<version>"`; with `If-None-Match` naming it, the answer is 304 with no body.
+    With `as_of`, the version current at that time (without `linked_from` or an ETag).
     """
+    if as_of is not None:
+        past = EventPublic.model_validate(history.as_of(session, event_id, as_of))
+        return Response(past.model_dump_json(), media_type="application/json")
     event = service.get_event(session, event_id)
     etag = f'"{event.version}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=0, must-revalidate"}

@@ -1,21 +1,23 @@
 """Queries and writes for events. Knows nothing of HTTP: raises the domain errors."""
 
+import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, literal, tuple_
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy import ColumnElement, Subquery, and_, func, inspect, literal, or_, tuple_
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
-from app.actors.models import Actor
-from app.core.dates import Precision, span
-from app.core.errors import BadRequest, Conflict, InvalidInput, NotFound
+from app.core.dates import Precision
+from app.core.errors import BadRequest, InvalidInput, NotFound
+from app.core.fulltext import parse as parse_search
+from app.core.fulltext import search_hits
 from app.core.pagination import decode_cursor, encode_cursor
-from app.core.slugs import make_slug
 from app.events.filters import EventFilter, EventQuery, Facet, Sort
 from app.events.models import (
     SLUG,
@@ -25,80 +27,150 @@ from app.events.models import (
     Event,
     EventActor,
     EventCountry,
-    EventCreate,
-    EventExternalId,
     EventLink,
     EventPublic,
     EventTag,
     Link,
     Location,
     Relation,
-    Revision,
     Role,
     Stance,
-    Status,
 )
 from app.events.types import PLOVER
 from app.sources.models import Source, SourcePublic
-from app.sources.service import ensure_source
+
+
+def _dump(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _load_id(value: Any) -> str:
+    if isinstance(value, str) and SLUG.fullmatch(value):
+        return value
+    raise ValueError("bad id in cursor")
+
+
+def _load_date(value: Any) -> date:
+    return date.fromisoformat(value)
+
+
+def _load_precision(value: Any) -> str:
+    return Precision(value).value
+
+
+def _load_moment(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("naive time in cursor")
+    return moment
+
+
+def _dump_rank(value: float) -> str:
+    # A string: cursors hold strings and integers; repr() gives the float back exactly, so
+    # the next page starts exactly after the last event served.
+    return repr(float(value))
+
+
+def _load_rank(value: Any) -> float:
+    rank = float(value) if isinstance(value, str) else math.nan
+    if not math.isfinite(rank):
+        raise ValueError("bad rank in cursor")
+    return rank
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of an order: its SQL, its direction, and how its value travels in a cursor."""
+
+    column: ColumnElement[Any]
+    descending: bool
+    load: Callable[[Any], Any]  # a cursor's value, checked: garbage raises ValueError or TypeError
+    dump: Callable[[Any], Any] = _dump
 
 
 @dataclass(frozen=True)
 class Ordering:
     """A total order of events, and how its sort key travels inside a cursor."""
 
-    columns: tuple[InstrumentedAttribute[Any], ...]
-    descending: bool
+    keys: tuple[SortKey, ...]
+    # For an order by search rank: the matches of `q` (event_id, rank), joined to the events.
+    hits: Subquery | None = None
 
-    def cursor_values(self, event: Event) -> list[Any]:
-        values = [getattr(event, column.key) for column in self.columns]
-        return [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
+    def select(self) -> Select[*tuple[Any, ...]]:
+        """The events with the values of their sort key after them."""
+        # Several entities: sqlmodel makes a (tuple) Select, whatever its overloads tell mypy.
+        statement = cast(Select[*tuple[Any, ...]], select(Event, *(k.column for k in self.keys)))
+        if self.hits is not None:
+            statement = statement.join(self.hits, self.hits.c.event_id == col(Event.id))
+        return statement
+
+    def cursor_values(self, values: Sequence[Any]) -> list[Any]:
+        return [key.dump(value) for key, value in zip(self.keys, values, strict=True)]
 
     def after(self, values: list[Any]) -> ColumnElement[bool]:
         """Rows strictly after the cursor's position, in this order."""
         try:
-            parsed = [_parse_key(c, value) for c, value in zip(self.columns, values, strict=True)]
+            parsed = [key.load(value) for key, value in zip(self.keys, values, strict=True)]
         except (ValueError, TypeError):
             raise BadRequest("Invalid cursor: pass the next_cursor of a previous page.") from None
-        key = tuple_(*self.columns)
-        position = tuple_(*(literal(v, c.type) for c, v in zip(self.columns, parsed, strict=True)))
-        return key < position if self.descending else key > position
+        columns = [key.column for key in self.keys]
+        position = [literal(v, c.type) for c, v in zip(columns, parsed, strict=True)]
+        directions = {key.descending for key in self.keys}
+        if len(directions) == 1:  # one direction: a row comparison, which an index can serve
+            key, at = tuple_(*columns), tuple_(*position)
+            return key < at if directions.pop() else key > at
+        # Mixed directions (rank down, id up): equal on the first i columns, past on the next.
+        past = [
+            c < p if key.descending else c > p
+            for key, c, p in zip(self.keys, columns, position, strict=True)
+        ]
+        return or_(
+            *(
+                and_(*(c == p for c, p in zip(columns[:i], position[:i], strict=True)), past[i])
+                for i in range(len(columns))
+            )
+        )
 
     def order_by(self) -> list[ColumnElement[Any]]:
-        return [c.desc() if self.descending else c.asc() for c in self.columns]
+        return [key.column.desc() if key.descending else key.column.asc() for key in self.keys]
 
 
-def _parse_key(column: InstrumentedAttribute[Any], value: Any) -> Any:
-    """A cursor value checked against its column, so garbage never reaches the database."""
-    if column.key == "id" and SLUG.fullmatch(str(value)):
-        return value
-    if column.key == "date_lower":
-        return date.fromisoformat(value)
-    if column.key == "date_precision":
-        return Precision(value).value
-    if column.key == "updated_at":
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError("naive time in cursor")
-        return moment
-    raise ValueError(f"bad cursor value for {column.key}")
+_EVENT = inspect(Event).columns
 
 
-# The documented total order: date_lower, finer precision first, then id.
-BY_DATE: tuple[InstrumentedAttribute[Any], ...] = (
-    Event.date_lower,  # type: ignore[assignment]
-    Event.date_precision,
-    Event.id,
-)
-BY_UPDATE: tuple[InstrumentedAttribute[Any], ...] = (
-    Event.updated_at,  # type: ignore[assignment]
-    Event.id,
-)
+def _by_date(descending: bool) -> Ordering:
+    """The documented total order: date_lower, finer precision first, then id."""
+    return Ordering(
+        (
+            SortKey(_EVENT["date_lower"], descending, _load_date),
+            SortKey(_EVENT["date_precision"], descending, _load_precision),
+            SortKey(_EVENT["id"], descending, _load_id),
+        )
+    )
+
+
 ORDERINGS: dict[Sort, Ordering] = {
-    Sort.date: Ordering(BY_DATE, descending=False),
-    Sort.date_desc: Ordering(BY_DATE, descending=True),
-    Sort.updated_desc: Ordering(BY_UPDATE, descending=True),
+    Sort.date: _by_date(descending=False),
+    Sort.date_desc: _by_date(descending=True),
+    Sort.updated_desc: Ordering(
+        (
+            SortKey(_EVENT["updated_at"], True, _load_moment),
+            SortKey(_EVENT["id"], True, _load_id),
+        )
+    ),
 }
+
+
+def _ordering(session: Session, query: EventQuery) -> Ordering:
+    if query.sort is not Sort.relevance:
+        return ORDERINGS[query.sort]
+    if query.q is None:
+        raise InvalidInput("sort=relevance needs a search: give `q` too.")
+    # Most relevant first, then by id; the rank of the last event served travels in the cursor.
+    hits = search_hits(session.get_bind().dialect.name, parse_search(query.q))
+    rank = SortKey(hits.c.rank, True, _load_rank, _dump_rank)
+    return Ordering((rank, SortKey(_EVENT["id"], False, _load_id)), hits=hits)
+
 
 # One query per related collection for a whole page, never one per event.
 LOAD_RELATED = (
@@ -113,31 +185,31 @@ LOAD_RELATED = (
 
 def list_events(session: Session, query: EventQuery) -> tuple[list[EventPublic], str | None]:
     """One page of matching events in the chosen order, and the cursor of the next page."""
-    ordering = ORDERINGS[query.sort]
+    ordering = _ordering(session, query)
     after = None
     if query.cursor:
-        after = decode_cursor(query.cursor, query.sort, len(ordering.columns))
-    events = _page(session, query.conditions(), ordering, after, query.limit + 1)
-    page = events[: query.limit]
+        after = decode_cursor(query.cursor, query.sort, len(ordering.keys))
+    rows = _page(session, query.conditions(), ordering, after, query.limit + 1)
+    page = rows[: query.limit]
     next_cursor = None
-    if len(events) > query.limit:
-        next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[-1]))
-    return publish(session, page), next_cursor
+    if len(rows) > query.limit:
+        next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[-1][1]))
+    return publish(session, [event for event, _key in page]), next_cursor
 
 
 def iter_events(
     session: Session, query: EventQuery, *, batch_size: int = 500
 ) -> Iterator[EventPublic]:
     """Every matching event in order, fetched in keyset batches: constant memory."""
-    ordering = ORDERINGS[query.sort]
+    ordering = _ordering(session, query)
     where = query.conditions()
     after: list[Any] | None = None
     while True:
-        events = _page(session, where, ordering, after, batch_size)
-        yield from publish(session, events)
-        if len(events) < batch_size:
+        rows = _page(session, where, ordering, after, batch_size)
+        yield from publish(session, [event for event, _key in rows])
+        if len(rows) < batch_size:
             return
-        after = ordering.cursor_values(events[-1])
+        after = ordering.cursor_values(rows[-1][1])
         session.expunge_all()  # let the batch just served be garbage-collected
 
 
@@ -147,12 +219,13 @@ def _page(
     ordering: Ordering,
     after: list[Any] | None,
     limit: int,
-) -> list[Event]:
-    statement = select(Event).where(*where)
+) -> list[tuple[Event, list[Any]]]:
+    """Events in order, each with the values of its sort key."""
+    statement = ordering.select().where(*where)
     if after is not None:
         statement = statement.where(ordering.after(after))
     statement = statement.order_by(*ordering.order_by()).limit(limit).options(*LOAD_RELATED)
-    return list(session.exec(statement).all())
+    return [(row[0], list(row[1:])) for row in session.exec(statement).all()]
 
 
 def count_events(session: Session, query: EventFilter) -> int:
@@ -289,119 +362,6 @@ def _public(event: Event, linked_from: list[Link]) -> EventPublic:
             "external_ids": {row.scheme: row.value for row in event.external_ids},
         }
     )
-
-
-def derive_status(stances: Sequence[str]) -> Status:
-    if not stances:
-        return Status.unsourced
-    return Status.disputed if Stance.disputes in stances else Status.reported
-
-
-def create_event(session: Session, data: EventCreate, *, key_name: str | None = None) -> Event:
-    """Store a new event with its citations, actors and links, and its first revision."""
-    bounds = span(data.date, data.end_date)
-    event_id = data.id or make_slug(data.date.rstrip("?~%"), data.title)
-    if session.get(Event, event_id) is not None:
-        raise Conflict(f"An event with id {event_id!r} exists already.")
-    _check_references(session, data)
-    location = data.location or Location()
-    event = Event(
-        id=event_id,
-        title=data.title,
-        summary=data.summary,
-        date=data.date,
-        end_date=data.end_date,
-        date_lower=bounds.lower,
-        date_upper=bounds.upper,
-        date_precision=bounds.precision,
-        type=data.type,
-        tone=data.tone,
-        location_name=location.name,
-        location_country=location.country,
-        location_lat=location.lat,
-        location_lon=location.lon,
-        status=derive_status([citation.stance for citation in data.citations]),
-    )
-    # Sorted as the relationships load them, so a fresh event reads like a stored one.
-    event.countries = [
-        EventCountry(event_id=event_id, country=c) for c in sorted(set(data.countries))
-    ]
-    event.tags = [EventTag(event_id=event_id, tag=tag) for tag in sorted(set(data.tags))]
-    event.actors = [
-        EventActor(event_id=event_id, actor_id=actor.id, role=actor.role, position=position)
-        for position, actor in enumerate(data.actors)
-    ]
-    event.citations = [
-        Citation(
-            event_id=event_id,
-            source_id=_source_id(session, citation.source_id, citation.source),
-            stance=citation.stance,
-            quote=citation.quote,
-            locator=citation.locator,
-        )
-        for citation in data.citations
-    ]
-    event.links = [
-        EventLink(event_id=event_id, target_id=link.event_id, relation=link.relation)
-        for link in data.links
-    ]
-    event.external_ids = [
-        EventExternalId(event_id=event_id, scheme=scheme, value=value)
-        for scheme, value in data.external_ids.items()
-    ]
-    session.add(event)
-    session.flush()
-    _record(session, event, "create", key_name)
-    return event
-
-
-def _check_references(session: Session, data: EventCreate) -> None:
-    """Refuse, with every bad reference named, actors, sources and events that don't exist."""
-    problems = []
-    actor_ids = {actor.id for actor in data.actors}
-    if actor_ids:
-        known = set(session.exec(select(Actor.id).where(col(Actor.id).in_(actor_ids))).all())
-        problems += [f"unknown actor {actor_id!r}" for actor_id in sorted(actor_ids - known)]
-    source_ids = {c.source_id for c in data.citations if c.source_id is not None}
-    if source_ids:
-        known = set(session.exec(select(Source.id).where(col(Source.id).in_(source_ids))).all())
-        problems += [f"unknown source {source_id!r}" for source_id in sorted(source_ids - known)]
-    targets = {link.event_id for link in data.links}
-    if targets:
-        known = set(
-            session.exec(
-                select(Event.id).where(col(Event.id).in_(targets), col(Event.deleted_at).is_(None))
-            ).all()
-        )
-        problems += [f"link to unknown event {target!r}" for target in sorted(targets - known)]
-    for scheme, value in data.external_ids.items():
-        holder = session.exec(
-            select(EventExternalId.event_id).where(
-                EventExternalId.scheme == scheme, EventExternalId.value == value
-            )
-        ).first()
-        if holder is not None:
-            raise Conflict(f"External id {scheme}={value!r} belongs to event {holder!r}.")
-    if problems:
-        raise InvalidInput("; ".join(problems) + ".")
-
-
-def _source_id(session: Session, source_id: str | None, source: Any) -> str:
-    if source_id is not None:
-        return source_id
-    stored, _created = ensure_source(session, source)
-    return stored.id
-
-
-def _record(session: Session, event: Event, action: str, key_name: str | None) -> None:
-    public = publish(session, [event])[0]
-    data = public.model_dump(mode="json", exclude={"linked_from"})
-    session.add(
-        Revision(
-            event_id=event.id, version=event.version, action=action, data=data, key_name=key_name
-        )
-    )
-    session.flush()
 
 
 def event_types(session: Session) -> list[dict[str, Any]]:

@@ -2,13 +2,15 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AfterValidator, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+from pydantic import Field as PydanticField  # sqlmodel's Field takes no examples
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
+from app.actors.models import SearchText
 from app.core.dates import EdtfDate
 from app.core.db import UTCDateTime, utcnow
 
@@ -70,3 +72,123 @@ class SourcePublic(SourceBase):
     id: str
     url: str
     archive_url: str | None
+
+
+# --- read schemas ----------------------------------------------------------------------
+
+
+class SourceQuery(BaseModel):
+    """The parameters of `GET /v1/sources`: filters combine with AND, a repeated one means OR."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: SearchText = PydanticField(
+        default=None,
+        description="Case-insensitive substring of the title, the publisher or the author. "
+        "`%` and `_` are literal. Leading and trailing spaces are ignored, and an empty `q` "
+        "is no filter.",
+        examples=["azerbaijan"],
+    )
+    publisher: list[Annotated[str, PydanticField(min_length=1, max_length=200)]] = PydanticField(
+        default=[],
+        description="Sources of this publisher: the whole name, in any case; repeat for any of "
+        "several.",
+        examples=[["New Eastern Outlook"]],
+    )
+    kind: list[SourceKind] = PydanticField(
+        default=[], description="Kind of source; repeat for any of several."
+    )
+    limit: int = PydanticField(default=50, ge=1, le=500, description="Sources per page.")
+    cursor: str | None = PydanticField(
+        default=None, max_length=1024, description="The next_cursor of the previous page."
+    )
+
+    @field_validator("publisher")
+    @classmethod
+    def _no_nul(cls, values: list[str]) -> list[str]:
+        if any("\x00" in value for value in values):
+            raise ValueError("must not contain a NUL character")
+        return values
+
+
+class SourcePublicWithCount(SourcePublic):
+    """A source, and how many citations of events point at it."""
+
+    id: str = PydanticField(
+        description="Slug: unique, never changes.",
+        examples=["neo-2013-06-21-pivin-iran-azerbaijan"],
+    )
+    url: str = PydanticField(
+        description="The source's address: unique, scheme and host in lower case, no fragment.",
+        examples=["https://journal-neo.org/2013/06/21/iran-azerbaijan-conflict-or-friendship/"],
+    )
+    title: str = PydanticField(
+        description="Its title.", examples=["Iran-Azerbaijan: Conflict or Friendship?"]
+    )
+    publisher: str | None = PydanticField(
+        description="Who published it.", examples=["New Eastern Outlook"]
+    )
+    author: str | None = PydanticField(description="Who wrote it.", examples=["Sergey Pivin"])
+    published: str | None = PydanticField(
+        description="When it was published, as an EDTF date.", examples=["2013-06-21"]
+    )
+    kind: SourceKind = PydanticField(description="What sort of source it is.", examples=["opinion"])
+    language: str | None = PydanticField(
+        description="Its language, as a BCP 47 tag.", examples=["en"]
+    )
+    archive_url: str | None = PydanticField(
+        description="A copy in a web archive, if one was recorded.", examples=[None]
+    )
+    citation_count: int = PydanticField(
+        description="How many citations of events (not deleted) point at it; an event that "
+        "quotes it twice counts twice. List those events with `GET /v1/events?source=<id>`.",
+        examples=[14],
+    )
+
+
+class SourcePage(SQLModel):
+    items: list[SourcePublicWithCount] = PydanticField(
+        description="Sources by publisher (those without one first), then title, then id."
+    )
+    next_cursor: str | None = PydanticField(
+        description="Pass as `cursor` to get the next page; null on the last page.",
+        examples=[
+            "WyJzb3VyY2VzIiwiTmV3IEVhc3Rlcm4gT3V0bG9vayIsIklyYW4tQXplcmJhaWphbjogQ29uZmxpY3Qgb3Ig"
+            "RnJpZW5kc2hpcD8iLCJuZW8tMjAxMy0wNi0yMS1waXZpbi1pcmFuLWF6ZXJiYWlqYW4iXQ"
+        ],
+    )
+
+
+class CitingEvent(SQLModel):
+    """An event citing the source, with what the citation says."""
+
+    id: str = PydanticField(
+        description="The event's id.", examples=["2012-08-aliyev-declines-nam-summit"]
+    )
+    title: str = PydanticField(
+        description="The event's title.",
+        examples=["Aliyev declines to attend the Non-Aligned Movement summit in Tehran"],
+    )
+    date: str = PydanticField(description="The event's EDTF date.", examples=["2012-08"])
+    # The values of app.events.models.Stance, which cannot be imported here: that module
+    # imports this one. A test checks that the two agree.
+    stance: Literal["supports", "disputes"] = PydanticField(
+        description="Whether the source supports or disputes the event.", examples=["supports"]
+    )
+    quote: str | None = PydanticField(
+        description="The passage of the source that backs the event.",
+        examples=["They were at their worst when Azerbaijani President Ilham Aliyev declined…"],
+    )
+    locator: str | None = PydanticField(
+        description="Where in the source the quote is.", examples=["para. 1"]
+    )
+
+
+class SourcePublicWithEvents(SourcePublicWithCount):
+    """A source, with every event (not deleted) that cites it."""
+
+    events: list[CitingEvent] = PydanticField(
+        description="One item per citation, in the events' date order (date_lower, finer "
+        "precision first, then id). For a page-wise list of the events themselves, use "
+        "`GET /v1/events?source=<id>`."
+    )

@@ -1,9 +1,25 @@
 """Queries and writes for sources."""
 
-from sqlmodel import Session, select
+from sqlalchemy import func, literal, or_, tuple_
+from sqlmodel import Session, col, select
 
+from app.actors.service import contains_text, decode_text_cursor, equals_text
+from app.core.errors import NotFound
+from app.core.pagination import encode_cursor
 from app.core.slugs import make_slug
-from app.sources.models import Source, SourceCreate
+from app.events.models import SLUG, Citation, Event
+from app.sources.models import (
+    CitingEvent,
+    Source,
+    SourceCreate,
+    SourcePublicWithCount,
+    SourcePublicWithEvents,
+    SourceQuery,
+)
+
+CURSOR_KIND = "sources"
+# The documented order of events (app.events.service.ORDER, which imports this module).
+EVENT_ORDER = (col(Event.date_lower), col(Event.date_precision), col(Event.id))
 
 
 def find_by_url(session: Session, url: str) -> Source | None:
@@ -21,3 +37,80 @@ def ensure_source(session: Session, data: SourceCreate) -> tuple[Source, bool]:
     session.add(source)
     session.flush()
     return source, True
+
+
+def list_sources(
+    session: Session, query: SourceQuery
+) -> tuple[list[SourcePublicWithCount], str | None]:
+    """One page of matching sources by publisher, title and id, and the next page's cursor."""
+    # '' for no publisher keeps the order total and the cursor free of NULLs.
+    publisher = func.coalesce(col(Source.publisher), "")
+    statement = select(Source)
+    if query.q:
+        statement = statement.where(
+            or_(
+                contains_text(col(Source.title), query.q),
+                contains_text(col(Source.publisher), query.q),
+                contains_text(col(Source.author), query.q),
+            )
+        )
+    if query.publisher:
+        statement = statement.where(
+            or_(*(equals_text(col(Source.publisher), name) for name in query.publisher))
+        )
+    if query.kind:
+        statement = statement.where(col(Source.kind).in_(query.kind))
+    if query.cursor:
+        after = decode_text_cursor(query.cursor, CURSOR_KIND, 3)
+        statement = statement.where(
+            tuple_(publisher, col(Source.title), col(Source.id)) > tuple_(*map(literal, after))
+        )
+    statement = statement.order_by(publisher, col(Source.title), col(Source.id))
+    sources = list(session.exec(statement.limit(query.limit + 1)).all())
+    page = sources[: query.limit]
+    next_cursor = None
+    if len(sources) > query.limit:
+        last = page[-1]
+        next_cursor = encode_cursor(CURSOR_KIND, [last.publisher or "", last.title, last.id])
+    counts = _citation_counts(session, [source.id for source in page])
+    return [_with_count(source, counts.get(source.id, 0)) for source in page], next_cursor
+
+
+def get_source(session: Session, source_id: str) -> SourcePublicWithEvents:
+    """The source with this id and the events citing it in date order, or NotFound."""
+    source = session.get(Source, source_id) if SLUG.fullmatch(source_id) else None
+    if source is None:
+        raise NotFound(f"No source with id {source_id!r}.")
+    rows = session.exec(
+        # sqlmodel's select() is typed for at most four columns.
+        select(  # type: ignore[call-overload]
+            Event.id, Event.title, Event.date, Citation.stance, Citation.quote, Citation.locator
+        )
+        .select_from(Citation)
+        .join(Event, col(Event.id) == col(Citation.event_id))
+        .where(col(Citation.source_id) == source_id, col(Event.deleted_at).is_(None))
+        .order_by(*EVENT_ORDER, col(Citation.id))
+    ).all()
+    events = [
+        CitingEvent(id=id_, title=title, date=date, stance=stance, quote=quote, locator=locator)
+        for id_, title, date, stance, quote, locator in rows
+    ]
+    return SourcePublicWithEvents.model_validate(
+        source, update={"citation_count": len(events), "events": events}
+    )
+
+
+def _citation_counts(session: Session, source_ids: list[str]) -> dict[str, int]:
+    if not source_ids:
+        return {}
+    rows = session.exec(
+        select(Citation.source_id, func.count())
+        .join(Event, col(Event.id) == col(Citation.event_id))
+        .where(col(Citation.source_id).in_(source_ids), col(Event.deleted_at).is_(None))
+        .group_by(col(Citation.source_id))
+    ).all()
+    return dict(rows)
+
+
+def _with_count(source: Source, citation_count: int) -> SourcePublicWithCount:
+    return SourcePublicWithCount.model_validate(source, update={"citation_count": citation_count})

@@ -1,0 +1,59 @@
+"""The HTTP surface of actors: parse, call one service function, shape the answer."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from app.actors import service
+from app.actors.models import ActorPage, ActorPublicWithCount, ActorQuery
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.pagination import next_link
+from app.events.routes import LIST_CACHE_CONTROL
+
+router = APIRouter(prefix="/v1", tags=["actors"])
+
+
+@router.get(
+    "/actors",
+    response_model=ActorPage,
+    responses=problem_responses(400, 422),
+    summary="List actors",
+)
+def list_actors(
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    query: Annotated[ActorQuery, Query()],
+) -> ActorPage:
+    """People, governments, organisations, media and groups, by name (then id), one page at
+    a time, each with the number of events it takes part in.
+
+    Follow `next_cursor` (or the `Link: rel="next"` header) to walk every match exactly once.
+    A cursor that this endpoint did not make is a 400; an unknown parameter is a 422.
+    """
+    items, next_cursor = service.list_actors(session, query)
+    if next_cursor:
+        response.headers["Link"] = next_link(request.url, next_cursor)
+    response.headers["Cache-Control"] = LIST_CACHE_CONTROL
+    return ActorPage(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/actors/{actor_id}",
+    response_model=ActorPublicWithCount,
+    responses=problem_responses(404, 422),
+    summary="Get one actor",
+)
+def get_actor(
+    session: SessionDep,
+    response: Response,
+    actor_id: Annotated[str, Path(max_length=200, examples=["ilham-aliyev"])],
+) -> ActorPublicWithCount:
+    """One actor and the number of events it takes part in.
+
+    Its events, filterable and paginated: `GET /v1/events?actor=<id>`.
+    """
+    actor = service.get_actor(session, actor_id)
+    response.headers["Cache-Control"] = LIST_CACHE_CONTROL
+    return actor

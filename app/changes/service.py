@@ -1,0 +1,46 @@
+"""The record's history: each event's revisions, an event as it was, and the changes feed."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.core.errors import NotFound
+from app.events.models import Revision
+
+
+def revisions(session: Session, event_id: str) -> list[Revision]:
+    """Every revision of the event, newest first (deleted events keep theirs)."""
+    rows = session.exec(
+        select(Revision).where(Revision.event_id == event_id).order_by(col(Revision.id).desc())
+    ).all()
+    if not rows:
+        raise NotFound(f"No event with id {event_id!r}.")
+    return list(rows)
+
+
+def as_of(session: Session, event_id: str, moment: datetime) -> dict[str, Any]:
+    """The event as it stood at `moment`: its newest revision written by then."""
+    revision = session.exec(
+        select(Revision)
+        .where(Revision.event_id == event_id, col(Revision.created_at) <= moment)
+        .order_by(col(Revision.id).desc())
+        .limit(1)
+    ).first()
+    if revision is None:
+        raise NotFound(f"Event {event_id!r} did not exist at {moment.isoformat()}.")
+    if revision.action == "delete":
+        raise NotFound(f"Event {event_id!r} was deleted at {moment.isoformat()}.")
+    return revision.data | {"linked_from": []}
+
+
+def changes(session: Session, after_id: int, limit: int) -> list[Revision]:
+    """Revisions after `after_id` in the order they were committed (writers take turns)."""
+    return list(
+        session.exec(
+            select(Revision)
+            .where(col(Revision.id) > after_id)
+            .order_by(col(Revision.id))
+            .limit(limit)
+        ).all()
+    )

@@ -1,0 +1,263 @@
+"""Full-text search of events: the web-search syntax users type, and what each database makes of it.
+
+The search structures are made by hand in the migration `95467b272597` (full-text search), not
+by the models, and kept in step with `event` and `citation` by triggers there:
+
+- SQLite: the FTS5 table `event_search(title, summary, quotes)` (tokenizer `unicode61
+  remove_diacritics 2`), one row per event, its rowid taken from `event_search_key(id, event_id)`.
+- PostgreSQL: `event_search(event_id, document tsvector)` with a GIN index, in the `simple`
+  configuration (no stemming, no stop words) so that English, Azerbaijani and Persian text are
+  indexed alike.
+
+Both fold Azerbaijani `ə` to `a` and the dotless i (U+0131) to `i`, so that `Əliyev`, `əliyev`
+and `Aliyev` find each other (and Baku's Azerbaijani name is found in capitals), and drop
+diacritics (`Şuşa` is `susa`): `fold` and `PUNCTUATION` below agree with the migration's SQL,
+so that a query is read as the text was.
+
+The user's text is parsed here once, into groups of terms; SQLite gets an FTS5 expression in
+which every term is a quoted FTS5 string, PostgreSQL a canonical string for
+`websearch_to_tsquery`; both are bound parameters, never SQL. Higher `rank` is more relevant on
+both databases.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    Integer,
+    SQLColumnExpression,
+    String,
+    Subquery,
+    bindparam,
+    cast,
+    column,
+    false,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+
+# The search table; every other search structure's name starts with it too (`include_name`).
+SEARCH_TABLE = "event_search"
+
+# The longest `q` accepted: a search box, not a document.
+MAX_QUERY_LENGTH = 200
+
+_FOLD = str.maketrans({"Ə": "a", "ə": "a", "\u0131": "i"})  # U+0131: dotless i
+
+# What PostgreSQL's side reads as space in the text (the migration's event_search_words) and in
+# the words of a query: its parser then sees words alone, as SQLite's unicode61 does, and no
+# file path (Tehran/Baku), e-mail address, URL or signed number (the -30 of 2013-03-30) hides a
+# word. ASCII punctuation, the General Punctuation block (dashes, curly quotes, zero-width
+# joiners), guillemets, and the Arabic comma, semicolon and question mark.
+PUNCTUATION = re.compile(
+    r"[\u0021-\u002f\u003a-\u0040\u005b-\u0060\u007b-\u007e"
+    r"\u2000-\u206f\u00ab\u00bb\u060c\u061b\u061f]+"
+)
+
+
+def fold(text: str) -> str:
+    """ə and Ə as a, the dotless i as i: what the migration's SQLite triggers do to the text."""
+    return text.translate(_FOLD)
+
+
+# --- the user's syntax ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """Terms that must all be there and terms that must not; a term is a word or a phrase."""
+
+    required: tuple[str, ...]
+    excluded: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Events matching any of the groups; no groups (no words in the text) matches nothing."""
+
+    groups: tuple[Group, ...]
+
+
+def parse(text: str) -> SearchQuery:
+    """Web-search syntax: words (all must match), "a phrase", -excluded, and `or` between terms.
+
+    As PostgreSQL's websearch_to_tsquery reads it: `or` in any case, outside quotes, separates
+    alternatives; an unclosed quote runs to the end; terms with no letter or digit (`*`, `(`,
+    `--`) are dropped, since no database indexes them.
+    """
+    groups: list[Group] = []
+    required: list[str] = []
+    excluded: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        negated = text[i] == "-" and i + 1 < n and not text[i + 1].isspace()
+        if negated:
+            i += 1
+        if text[i] == '"':
+            end = text.find('"', i + 1)
+            end = n if end == -1 else end
+            term, i, quoted = text[i + 1 : end], end + 1, True
+        else:
+            end = i
+            while end < n and not text[end].isspace() and text[end] != '"':
+                end += 1
+            term, i, quoted = text[i:end], end, False
+        if not quoted and not negated and term.lower() == "or":
+            if required or excluded:
+                groups.append(Group(tuple(required), tuple(excluded)))
+                required, excluded = [], []
+            continue
+        if any(char.isalnum() for char in term):
+            (excluded if negated else required).append(" ".join(term.split()))
+    if required or excluded:
+        groups.append(Group(tuple(required), tuple(excluded)))
+    return SearchQuery(tuple(groups))
+
+
+def _fts5_string(term: str) -> str:
+    """A term as an FTS5 string: never an operator, a column filter or a prefix query."""
+    return '"' + fold(term).replace('"', '""') + '"'
+
+
+def fts5_expression(groups: tuple[Group, ...]) -> str:
+    """An FTS5 MATCH expression for groups that each have a required term."""
+    parts = []
+    for group in groups:
+        expression = " AND ".join(_fts5_string(term) for term in group.required)
+        if group.excluded:
+            excluded = " OR ".join(_fts5_string(term) for term in group.excluded)
+            expression = f"({expression}) NOT ({excluded})"
+        parts.append(f"({expression})")
+    return " OR ".join(parts)
+
+
+def websearch_text(query: SearchQuery) -> str:
+    """The query re-written for websearch_to_tsquery, every term quoted: parsed as SQLite's."""
+
+    def quoted(term: str) -> str:
+        words = PUNCTUATION.sub(" ", unicodedata.normalize("NFD", term)).strip()
+        return f'"{words}"'
+
+    return " OR ".join(
+        " ".join([*map(quoted, group.required), *("-" + quoted(t) for t in group.excluded)])
+        for group in query.groups
+    )
+
+
+# --- the dialects -----------------------------------------------------------------------
+
+# SQLite. The FTS5 table's hidden column named after it is the left side of MATCH and the
+# argument of bm25(); its rowid is the event's row in `event_search_key`.
+_FTS = table(SEARCH_TABLE, column("rowid", Integer), column(SEARCH_TABLE))
+_KEY = table("event_search_key", column("id", Integer), column("event_id", String))
+# bm25 weights of title, summary and quotes: a word in the title counts most.
+_BM25_WEIGHTS = (4.0, 2.0, 1.0)
+
+# PostgreSQL.
+_DOCUMENT = table(SEARCH_TABLE, column("event_id", String), column("document"))
+
+
+def search_hits(dialect: str, query: SearchQuery) -> Subquery:
+    """The matching events and their rank, higher is better: columns `event_id` and `rank`."""
+    if not query.groups:
+        nothing = select(literal(None, String).label("event_id"), literal(0.0, Float).label("rank"))
+        return nothing.where(false()).subquery()
+    if dialect == "postgresql":
+        return _postgresql_hits(query)
+    if dialect == "sqlite":
+        return _sqlite_hits(query)
+    raise NotImplementedError(f"no full-text search for {dialect}")
+
+
+def _postgresql_hits(query: SearchQuery) -> Subquery:
+    # The same fold as the indexed text (event_search_fold, made by the migration); the
+    # punctuation is gone from the words already, but not the quotes and minus signs around.
+    tsquery = func.websearch_to_tsquery(
+        literal_column("'simple'"),
+        func.event_search_fold(bindparam(None, websearch_text(query), String)),
+    )
+    rank = cast(func.ts_rank(_DOCUMENT.c.document, tsquery), Float)
+    return (
+        select(_DOCUMENT.c.event_id, rank.label("rank"))
+        .where(_DOCUMENT.c.document.op("@@", return_type=Boolean)(tsquery))
+        .subquery()
+    )
+
+
+def _sqlite_hits(query: SearchQuery) -> Subquery:
+    matches = _FTS.c[SEARCH_TABLE].op("MATCH", return_type=Boolean)
+    positive = tuple(group for group in query.groups if group.required)
+    parts = []
+    if positive:
+        bm25 = func.bm25(_FTS.c[SEARCH_TABLE], *(literal(w, Float) for w in _BM25_WEIGHTS))
+        parts.append(
+            select(_KEY.c.event_id, type_coerce(-bm25, Float).label("rank"))
+            .select_from(_FTS.join(_KEY, _KEY.c.id == _FTS.c.rowid))
+            .where(matches(bindparam(None, fts5_expression(positive), String)))
+        )
+    # An FTS5 expression can't start with NOT: a group of exclusions alone is every event
+    # but those matching any of them, ranked below every positive match.
+    for group in query.groups:
+        if group.required:
+            continue
+        excluded = " OR ".join(_fts5_string(term) for term in group.excluded)
+        parts.append(
+            select(_KEY.c.event_id, literal(0.0, Float).label("rank")).where(
+                _KEY.c.id.not_in(
+                    select(_FTS.c.rowid).where(matches(bindparam(None, excluded, String)))
+                )
+            )
+        )
+    if len(parts) == 1:
+        return parts[0].subquery()
+    every = union_all(*parts).subquery()
+    return (
+        select(every.c.event_id, func.max(every.c.rank).label("rank"))
+        .group_by(every.c.event_id)
+        .subquery()
+    )
+
+
+class _Matches(ColumnElement[bool]):
+    """`event_id` is the id of an event that matches `search`, in the SQL of the dialect at hand."""
+
+    type = Boolean()
+    inherit_cache = False  # the SQL depends on the query's shape: compile it each time
+    _is_implicitly_boolean = True  # a predicate (IN): no "= 1" after it where booleans are ints
+
+    def __init__(self, event_id: SQLColumnExpression[str], search: SearchQuery) -> None:
+        self.event_id = event_id
+        self.search = search
+
+
+@compiles(_Matches)
+def _compile_matches(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
+    hits = search_hits(compiler.dialect.name, element.search)
+    return compiler.process(element.event_id.in_(select(hits.c.event_id)), **kw)
+
+
+def matches(event_id: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:
+    """A condition: the event whose id is `event_id` matches the search `text`."""
+    return _Matches(event_id, parse(text))
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic's include_name hook: autogenerate skips the search tables the migration made."""
+    if type_ == "table" and name is not None:
+        return not (name == SEARCH_TABLE or name.startswith(SEARCH_TABLE + "_"))
+    return True

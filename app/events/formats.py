@@ -1,0 +1,415 @@
+"""Streamed exports of events: CSV, NDJSON, iCalendar and TimelineJS, one writer per format.
+
+Each writer turns an iterable of events into an iterator of byte chunks, a few dozen events
+per chunk, without ever holding the whole result: the HTTP list route and `dyad export` both
+feed it `service.iter_events`, which fetches in keyset batches.
+
+Choices worth knowing:
+
+- CSV starts with a UTF-8 byte order mark, because Excel (what many journalists open a CSV
+  with) reads UTF-8 without one as a legacy code page and garbles `Əliyev` and Persian text.
+  LibreOffice, pandas and `csv` with `encoding="utf-8-sig"` skip it.
+- CSV guards against formula injection (OWASP): a text cell (title, summary, tags, actor
+  names, place, publishers) that begins with `=`, `+`, `-`, `@`, a tab or a carriage return
+  gets a leading `'`, so a spreadsheet shows it as text instead of running it. Numbers,
+  dates, ids, codes and URLs are written as they are, so a tone of `-5.0` stays a number.
+- List cells join their values with `;`; the NDJSON export keeps the exact lists.
+"""
+
+import csv
+import html
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from itertools import chain, islice
+from typing import Any
+
+import icalendar
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.events import citation
+from app.events.filters import Format
+from app.events.models import EventPublic, Status
+
+# Events per chunk handed to the network or stdout: small enough to start at once and keep
+# memory flat, large enough that a big export is not thousands of tiny writes.
+CHUNK_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What a writer needs besides the events."""
+
+    # The events collection URL (`https://host/v1/events`), for links to each event; None
+    # when there is no server to link to (e.g. `dyad export` without --base-url).
+    events_url: str | None = None
+    # The event fields of each NDJSON line (the list's `fields`); None for all of them.
+    fields: set[str] | None = None
+
+    def event_url(self, event_id: str) -> str | None:
+        return f"{self.events_url}/{event_id}" if self.events_url else None
+
+
+Writer = Callable[[Iterable[EventPublic], ExportContext], Iterator[bytes]]
+
+
+def started(events: Iterator[EventPublic]) -> Iterator[EventPublic]:
+    """The same events with the first already fetched: the first query runs before a writer
+    sends anything, so its failure can still be reported cleanly (a problem+json answer, one
+    line on stderr) instead of cutting a document short."""
+    first = next(events, None)
+    return events if first is None else chain([first], events)
+
+
+def _chunks(events: Iterable[EventPublic]) -> Iterator[list[EventPublic]]:
+    iterator = iter(events)
+    while chunk := list(islice(iterator, CHUNK_SIZE)):
+        yield chunk
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "summary",
+    "date",
+    "end_date",
+    "date_lower",
+    "date_upper",
+    "date_precision",
+    "countries",
+    "type",
+    "tone",
+    "status",
+    "tags",
+    "actors",
+    "actor_names",
+    "location_name",
+    "location_country",
+    "location_lat",
+    "location_lon",
+    "source_urls",
+    "source_publishers",
+    "version",
+    "created_at",
+    "updated_at",
+)
+BOM = "\ufeff"
+LIST_SEPARATOR = ";"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet would take for a formula, made plain text with a leading `'`."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _text(value: str | None) -> str:
+    return neutralise(value) if value else ""
+
+
+def _joined(values: Iterable[str]) -> str:
+    return LIST_SEPARATOR.join(dict.fromkeys(values))  # once each, first seen first
+
+
+def _cell(value: object) -> object:
+    return "" if value is None else value
+
+
+def csv_row(event: EventPublic) -> list[object]:
+    """One event as the cells of CSV_COLUMNS."""
+    location = event.location
+    sources = [c.source for c in event.citations]
+    return [
+        event.id,
+        _text(event.title),
+        _text(event.summary),
+        event.date,
+        _cell(event.end_date),
+        event.date_lower.isoformat(),
+        event.date_upper.isoformat(),
+        event.date_precision.value,
+        _joined(event.countries),
+        event.type.value,
+        _cell(event.tone),
+        event.status.value,
+        _text(_joined(event.tags)),
+        _joined(actor.id for actor in event.actors),
+        _text(_joined(actor.name for actor in event.actors)),
+        _text(location.name if location else None),
+        _cell(location.country if location else None),
+        _cell(location.lat if location else None),
+        _cell(location.lon if location else None),
+        _joined(source.url for source in sources),
+        _text(_joined(source.publisher for source in sources if source.publisher)),
+        event.version,
+        event.created_at.isoformat(),
+        event.updated_at.isoformat(),
+    ]
+
+
+def write_csv(events: Iterable[EventPublic], context: ExportContext) -> Iterator[bytes]:
+    """A BOM and a header row, then one row per event (RFC 4180, CRLF line ends)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write(BOM)
+    writer.writerow(CSV_COLUMNS)
+    yield _drain(buffer)
+    for chunk in _chunks(events):
+        writer.writerows(csv_row(event) for event in chunk)
+        yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data
+
+
+# --- NDJSON -----------------------------------------------------------------------------
+
+
+def write_ndjson(events: Iterable[EventPublic], context: ExportContext) -> Iterator[bytes]:
+    """One event per line, as the JSON list's items (with its `fields`, when given)."""
+    for chunk in _chunks(events):
+        yield b"".join(
+            orjson.dumps(event.model_dump(mode="json", include=context.fields)) + b"\n"
+            for event in chunk
+        )
+
+
+# --- iCalendar --------------------------------------------------------------------------
+
+PRODID = "-//Dyad//Dyad events//EN"
+_CALENDAR_END = b"END:VCALENDAR\r\n"
+
+
+def _calendar_header() -> bytes:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "Dyad events")
+    # No METHOD: then DTSTAMP means the event's last change (RFC 5545, 3.8.7.2), and two
+    # exports of unchanged events are byte for byte the same.
+    whole: bytes = calendar.to_ical()
+    assert whole.endswith(_CALENDAR_END)
+    return whole.removesuffix(_CALENDAR_END)
+
+
+def description(event: EventPublic) -> str:
+    """The event's summary, its status and its sources, as plain text."""
+    parts = [event.summary] if event.summary else []
+    parts.append(f"Status: {_status_text(event)}")
+    if event.citations:
+        parts.append("Sources:\n" + "\n".join(f"- {line}" for line in _source_lines(event)))
+    return "\n\n".join(parts)
+
+
+def _status_text(event: EventPublic) -> str:
+    if event.status == Status.disputed:
+        return "disputed (at least one source disputes this event)."
+    if event.status == Status.unsourced:
+        return "unsourced (no source cited yet)."
+    return "reported (every source cited supports it)."
+
+
+def _source_lines(event: EventPublic) -> list[str]:
+    # The same wording as the event's citation endpoint.
+    return [citation._source(c, markdown=False) for c in event.citations]
+
+
+def vevent(event: EventPublic, context: ExportContext) -> icalendar.Event:
+    """An all-day VEVENT covering the event's date bounds (DTEND is exclusive)."""
+    component = icalendar.Event()
+    component.add("uid", f"{event.id}@dyad")
+    component.add("dtstamp", event.updated_at)
+    component.add("last-modified", event.updated_at)
+    component.add("created", event.created_at)
+    component.add("sequence", event.version - 1)  # RFC 5545 counts revisions from 0
+    component.add("dtstart", event.date_lower)
+    component.add("dtend", event.date_upper + timedelta(days=1))
+    component.add("summary", event.title)
+    component.add("description", description(event))
+    component.add("categories", [event.type.value, *event.tags])
+    url = context.event_url(event.id)
+    if url:
+        component.add("url", url)
+    location = event.location
+    if location and location.name:
+        component.add("location", location.name)
+    if location and location.lat is not None and location.lon is not None:
+        component.add("geo", (location.lat, location.lon))
+    return component
+
+
+def write_ics(events: Iterable[EventPublic], context: ExportContext) -> Iterator[bytes]:
+    """A VCALENDAR (RFC 5545) with one VEVENT per event, streamed component by component."""
+    yield _calendar_header()
+    for chunk in _chunks(events):
+        yield b"".join(vevent(event, context).to_ical() for event in chunk)
+    yield _CALENDAR_END
+
+
+# --- TimelineJS -------------------------------------------------------------------------
+
+
+class TimelineDate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int
+    month: int | None = Field(default=None, description="Absent when the date is a year.")
+    day: int | None = Field(default=None, description="Absent when the date is a month.")
+
+
+class TimelineText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    headline: str = Field(description="The title, HTML-escaped.")
+    text: str = Field(description="HTML: the summary, the disputed mark and the sources.")
+
+
+class TimelineSlide(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start_date: TimelineDate
+    end_date: TimelineDate | None = Field(default=None, description="Only with an end_date.")
+    display_date: str = Field(examples=["2013 (uncertain)"])
+    text: TimelineText
+    group: str = Field(description="The event type.")
+    unique_id: str = Field(description="The event id.")
+
+
+class TimelineTitle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: TimelineText
+
+
+class TimelineDocument(BaseModel):
+    """`format=timelinejs`: a TimelineJS 3 JSON document, one slide per event.
+
+    The schema of what `write_timelinejs` streams, for the API's documentation and tests.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: TimelineTitle
+    events: list[TimelineSlide]
+
+
+TIMELINE_TITLE = {
+    "text": {
+        "headline": "Dyad",
+        "text": "Dated events between countries, each backed by sources.",
+    }
+}
+
+
+def timeline_date(text: str) -> dict[str, int]:
+    """A TimelineJS date object as precise as the stored EDTF date: no day for `2012-08`."""
+    # Read from the text itself: stored dates are valid, and the edtf parser is slow enough
+    # (milliseconds a date) to dominate a large export.
+    parts = [int(part) for part in text.rstrip("?~%").split("-")]
+    return dict(zip(("year", "month", "day"), parts, strict=False))
+
+
+def slide(event: EventPublic) -> dict[str, Any]:
+    """The event as a TimelineJS 3 slide; every text is HTML-escaped (TimelineJS renders HTML)."""
+    text = [f"<p>{html.escape(event.summary)}</p>"] if event.summary else []
+    if event.status == Status.disputed:
+        text.append("<p><strong>Disputed:</strong> at least one source disputes this event.</p>")
+    if event.citations:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in _source_lines(event))
+        text.append(f"<p>Sources:</p><ul>{items}</ul>")
+    value: dict[str, Any] = {"start_date": timeline_date(event.date)}
+    if event.end_date:
+        value["end_date"] = timeline_date(event.end_date)
+    value |= {
+        "display_date": citation.when(event),
+        "text": {"headline": html.escape(event.title), "text": "".join(text)},
+        "group": event.type.value,
+        "unique_id": event.id,
+    }
+    return value
+
+
+def write_timelinejs(events: Iterable[EventPublic], context: ExportContext) -> Iterator[bytes]:
+    """The TimelineJS 3 JSON document: a title slide, then one slide per event."""
+    yield b'{"title":' + orjson.dumps(TIMELINE_TITLE) + b',"events":['
+    separator = b""
+    for chunk in _chunks(events):
+        yield separator + b",".join(orjson.dumps(slide(event)) for event in chunk)
+        separator = b","
+    yield b"]}"
+
+
+# --- the formats ------------------------------------------------------------------------
+
+
+class ExportFormat(StrEnum):
+    """The formats that stream every match (the list's `format` minus json pages)."""
+
+    csv = "csv"
+    ndjson = "ndjson"
+    ics = "ics"
+    timelinejs = "timelinejs"
+
+
+@dataclass(frozen=True)
+class Export:
+    write: Writer
+    media_type: str
+    extension: str
+
+    @property
+    def filename(self) -> str:
+        return f"dyad-events.{self.extension}"
+
+
+EXPORTS: dict[ExportFormat, Export] = {
+    ExportFormat.csv: Export(write_csv, "text/csv; charset=utf-8", "csv"),
+    ExportFormat.ndjson: Export(write_ndjson, "application/x-ndjson", "ndjson"),
+    ExportFormat.ics: Export(write_ics, "text/calendar; charset=utf-8", "ics"),
+    ExportFormat.timelinejs: Export(write_timelinejs, "application/json", "json"),
+}
+
+# The Accept media types that ask for an export; the others (JSON, */*) mean JSON pages.
+ACCEPTED: dict[str, ExportFormat] = {
+    "text/csv": ExportFormat.csv,
+    "application/x-ndjson": ExportFormat.ndjson,
+    "text/calendar": ExportFormat.ics,
+}
+_JSON_PAGES = frozenset({"application/json", "application/*", "*/*"})
+
+
+def chosen(explicit: Format | None, accept: str | None) -> ExportFormat | None:
+    """The export asked for by `format` (which wins) or else by `Accept`; None for JSON pages.
+
+    Accept is read with its q-values: the most preferred type Dyad knows decides, so
+    `text/csv, */*;q=0.1` is CSV and a browser's `text/html,…,*/*;q=0.8` is JSON pages.
+    """
+    if explicit is not None:
+        return None if explicit == Format.json else ExportFormat(explicit.value)
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((accept or "").split(",")):
+        media_type, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        media_type = media_type.lower()
+        if quality > 0 and (media_type in ACCEPTED or media_type in _JSON_PAGES):
+            ranked.append((-quality, position, media_type))
+    if not ranked:
+        return None
+    return ACCEPTED.get(min(ranked)[2])

@@ -1,0 +1,68 @@
+"""Who is calling: the API key in `Authorization: Bearer`, and what its scope allows."""
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from app.core.db import SAFE_METHODS, SessionDep, begin_write, utcnow
+from app.core.errors import Forbidden, Unauthorized
+from app.keys.models import ApiKey, Scope
+from app.keys.service import find_valid_key
+
+# auto_error=False: a missing key is our 401 problem, not FastAPI's 403.
+_bearer = HTTPBearer(auto_error=False, description="An API key: `dyad_<prefix>_<secret>`.")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+RANK = {Scope.read: 0, Scope.write: 1, Scope.admin: 2}
+
+# last_used_at is written at most this often per key, so reads stay reads.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def current_key(session: SessionDep, request: Request, credentials: BearerDep) -> ApiKey | None:
+    """The caller's key, None when no key is sent; 401 for a wrong or revoked one."""
+    if credentials is None:
+        return None
+    key = find_valid_key(session, credentials.credentials)
+    if key is None:
+        raise Unauthorized()
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        _record_use(request, session, key, now)
+    return key
+
+
+def _record_use(request: Request, session: Session, key: ApiKey, now: datetime) -> None:
+    """Set last_used_at: in the request's transaction when it writes anyway, else in a short
+    write of its own, so that a read never turns into a write halfway through."""
+    if request.method not in SAFE_METHODS:
+        key.last_used_at = now
+        session.add(key)
+        return
+    with request.app.state.sessions() as writer:
+        begin_write(writer)
+        writer.execute(update(ApiKey).where(col(ApiKey.id) == key.id).values(last_used_at=now))
+        writer.commit()
+
+
+def require(scope: Scope) -> Any:
+    """A dependency that lets through keys of at least `scope`: 401 without one, else 403."""
+
+    def check(key: Annotated[ApiKey | None, Depends(current_key)]) -> ApiKey:
+        if key is None:
+            raise Unauthorized()
+        if RANK[Scope(key.scope)] < RANK[scope]:
+            raise Forbidden(f"This needs a key with {scope.value} scope; yours has {key.scope}.")
+        return key
+
+    return Depends(check)
+
+
+def read_access(request: Request, key: Annotated[ApiKey | None, Depends(current_key)]) -> None:
+    """Reads are public unless DYAD_PUBLIC_READ=false; then they need a `read` key."""
+    if key is None and not request.app.state.settings.public_read:
+        raise Unauthorized("Reading needs an API key here: Authorization: Bearer <key>.")

@@ -1,0 +1,1 @@
+"""Relations: a country's partners, and one pair of countries summarised."""

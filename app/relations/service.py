@@ -1,0 +1,178 @@
+"""A country's partners and one pair's summary, each computed with GROUP BY queries."""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, case, extract, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
+
+from app.actors.models import Actor, ActorKind
+from app.core.countries import CountryCode
+from app.events.filters import EventFilter
+from app.events.models import Event, EventActor, EventCountry, Status
+
+TOP_ACTORS = 10
+
+
+class RelationsQuery(EventFilter):
+    """The parameters of `GET /v1/relations`: one country, and the event filters."""
+
+    # One country, not the list EventFilter takes: the partners of several is not one answer.
+    country: CountryCode = Field(  # type: ignore[assignment]
+        description="The country whose partners to list (ISO alpha-2 or alpha-3, any case)."
+    )
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The inherited filters, with `country` meaning that the event involves it."""
+        as_list = {**self.model_dump(by_alias=True), "country": [self.country]}
+        return EventFilter.model_validate(as_list).conditions()
+
+
+class Partner(BaseModel):
+    country: str = Field(description="The partner's ISO 3166 alpha-3 code.", examples=["AZE"])
+    count: int = Field(description="Matching events that involve both countries.")
+    first_date: date = Field(description="The earliest date_lower of those events.")
+    last_date: date = Field(description="The latest date_upper of those events.")
+    tone_mean: float | None = Field(
+        description="The mean tone of those events that have one; null when none has."
+    )
+
+
+class Partners(BaseModel):
+    country: str = Field(description="The country asked about.", examples=["IRN"])
+    partners: list[Partner] = Field(
+        description="Every country that shares a matching event with it, most events first, "
+        "then by code."
+    )
+
+
+class TopActor(BaseModel):
+    id: str
+    name: str
+    kind: ActorKind
+    country: str | None
+    count: int = Field(description="The pair's events this actor takes part in.")
+
+
+class PairRelation(BaseModel):
+    countries: list[str] = Field(
+        description="The two countries, in alphabetical order.", examples=[["AZE", "IRN"]]
+    )
+    count: int = Field(description="Matching events that involve both countries.")
+    first_date: date | None = Field(description="The earliest date_lower; null without events.")
+    last_date: date | None = Field(description="The latest date_upper; null without events.")
+    tone_mean: float | None = Field(
+        description="The mean tone of the events that have one; null when none has."
+    )
+    by_type: dict[str, int] = Field(
+        description="The events counted by PLOVER type, most frequent first.",
+        examples=[{"reject": 3, "concede": 2}],
+    )
+    by_year: dict[str, int] = Field(
+        description="The events counted by the year of their date_lower, oldest first; "
+        "years without events are left out (GET /v1/timeline lists them).",
+        examples=[{"2012": 1, "2013": 9}],
+    )
+    top_actors: list[TopActor] = Field(
+        description=f"The {TOP_ACTORS} actors in most of the pair's events, then by id."
+    )
+    disputed: int = Field(description="How many of the events have status `disputed`.")
+
+
+def partners(session: Session, query: RelationsQuery) -> Partners:
+    """Every country sharing a matching event with `query.country`, with counts and dates."""
+    count = func.count().label("count")
+    # An alias, so the filters' EXISTS on event_country can never correlate with this join.
+    other = aliased(EventCountry)
+    partner = col(other.country)
+    # sqlmodel's select() is typed for at most four columns; its Select class takes any.
+    rows: Sequence[tuple[Any, ...]] = session.exec(
+        Select(
+            partner,
+            count,
+            func.min(col(Event.date_lower)),
+            func.max(col(Event.date_upper)),
+            func.avg(col(Event.tone)),
+        )
+        .join(Event, col(Event.id) == col(other.event_id))
+        .where(*query.conditions(), partner != query.country)
+        .group_by(partner)
+        .order_by(count.desc(), partner)
+    ).all()
+    return Partners(
+        country=query.country,
+        partners=[
+            Partner(
+                country=country,
+                count=n,
+                first_date=first,
+                last_date=last,
+                tone_mean=None if tone is None else float(tone),
+            )
+            for country, n, first, last, tone in rows
+        ],
+    )
+
+
+def pair(session: Session, dyad: str, filters: EventFilter) -> PairRelation:
+    """The summary of the matching events between the two countries of `dyad` (`AZE-IRN`)."""
+    where = [*filters.conditions(), *EventFilter(dyad=dyad).conditions()]
+    totals: tuple[Any, ...] = session.exec(
+        Select(
+            func.count(),
+            func.min(col(Event.date_lower)),
+            func.max(col(Event.date_upper)),
+            func.avg(col(Event.tone)),
+            func.count(case((col(Event.status) == Status.disputed, 1))),
+        ).where(*where)
+    ).one()
+    count, first, last, tone, disputed = totals
+
+    n_type = func.count().label("count")
+    by_type = session.exec(
+        select(col(Event.type), n_type)
+        .where(*where)
+        .group_by(col(Event.type))
+        .order_by(n_type.desc(), col(Event.type))
+    ).all()
+
+    year = extract("year", col(Event.date_lower))
+    by_year = session.exec(
+        select(year, func.count()).where(*where).group_by(year).order_by(year)
+    ).all()
+
+    # An actor may hold several roles in one event: count its events, not its rows.
+    n_events = func.count(func.distinct(col(EventActor.event_id))).label("count")
+    per_actor = (
+        select(col(EventActor.actor_id), n_events)
+        .join(Event, col(Event.id) == col(EventActor.event_id))
+        .where(*where)
+        .group_by(col(EventActor.actor_id))
+        .subquery()
+    )
+    actors = session.exec(
+        select(Actor, per_actor.c.count)
+        .join(per_actor, per_actor.c.actor_id == col(Actor.id))
+        .order_by(per_actor.c.count.desc(), col(Actor.id))
+        .limit(TOP_ACTORS)
+    ).all()
+
+    return PairRelation(
+        countries=dyad.split("-"),
+        count=count,
+        first_date=first,
+        last_date=last,
+        tone_mean=None if tone is None else float(tone),
+        by_type={str(event_type): n for event_type, n in by_type},
+        # PostgreSQL's extract is numeric: int() makes 2012 of Decimal("2012").
+        by_year={f"{int(y):04d}": n for y, n in by_year},
+        top_actors=[
+            TopActor(id=actor.id, name=actor.name, kind=actor.kind, country=actor.country, count=n)
+            for actor, n in actors
+        ],
+        disputed=disputed,
+    )

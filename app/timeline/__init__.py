@@ -1,0 +1,1 @@
+"""The timeline: matching events counted per year, month or day."""

@@ -1,0 +1,37 @@
+"""The HTTP surface of the timeline: parse, call one service function, shape the answer."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.events.routes import LIST_CACHE_CONTROL
+from app.timeline import service
+from app.timeline.service import MAX_PERIODS, Timeline, TimelineQuery
+
+router = APIRouter(prefix="/v1", tags=["timeline"])
+
+
+@router.get(
+    "/timeline",
+    response_model=Timeline,
+    responses=problem_responses(422),
+    summary="Count events per period",
+    description=f"""The events that `GET /v1/events` would list with the same filters, counted
+per year, month or day (`bucket`), with their mean tone, their count by type, and how many are
+dated less precisely than the bucket.
+
+An event counts in the period of its `date_lower` (the first day its date can mean), so a
+year-precision event counts in January of that year in a month bucket: `imprecise` says how
+many such events a period holds. Every period from the first to the last that has an event is
+listed, empty ones with `count: 0`. More than {MAX_PERIODS:,} periods (e.g. `bucket=day` over
+decades) is a 422: choose a coarser bucket or narrow `from`/`to`.""",
+)
+def timeline(
+    session: SessionDep,
+    response: Response,
+    query: Annotated[TimelineQuery, Query()],
+) -> Timeline:
+    response.headers["Cache-Control"] = LIST_CACHE_CONTROL
+    return service.timeline(session, query)

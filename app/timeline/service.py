@@ -1,0 +1,189 @@
+"""Events matching the filters, counted per year, month or day with GROUP BY queries."""
+
+from calendar import monthrange
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import SQLColumnExpression, case, extract, func
+from sqlmodel import Session, col
+from sqlmodel.sql.expression import Select
+
+from app.core.dates import Precision
+from app.core.errors import InvalidInput
+from app.events.filters import EventFilter
+from app.events.models import Event
+
+# More periods than this is a mistake (bucket=day over decades), not a timeline to draw.
+MAX_PERIODS = 20_000
+
+
+class Bucket(StrEnum):
+    year = "year"
+    month = "month"
+    day = "day"
+
+
+# The precisions coarser than each bucket: such events fall in a period only by their first day.
+_COARSER: dict[Bucket, list[str]] = {
+    Bucket.year: [],
+    Bucket.month: [Precision.year],
+    Bucket.day: [Precision.month, Precision.year],
+}
+
+
+class TimelineQuery(EventFilter):
+    """The parameters of `GET /v1/timeline`: the event filters and the size of a period."""
+
+    bucket: Bucket = Field(default=Bucket.year, description="The length of a period.")
+
+
+class TimelineBucket(BaseModel):
+    period: str = Field(
+        description="The period: `2012` (year), `2012-08` (month) or `2012-08-30` (day).",
+        examples=["2012-08"],
+    )
+    start: date = Field(description="The period's first day.", examples=["2012-08-01"])
+    end: date = Field(description="The period's last day.", examples=["2012-08-31"])
+    count: int = Field(description="Matching events whose date_lower is in the period.")
+    tone_mean: float | None = Field(
+        description="The mean tone of those events that have one; null when none has.",
+        examples=[-5.0],
+    )
+    types: dict[str, int] = Field(
+        description="The events counted by PLOVER type, most frequent first.",
+        examples=[{"reject": 1}],
+    )
+    imprecise: int = Field(
+        description="How many of the events are dated less precisely than the bucket (to a "
+        "year in a month bucket; to a month or a year in a day bucket): they count here only "
+        "because their date range starts here."
+    )
+
+
+class Timeline(BaseModel):
+    bucket: Bucket
+    buckets: list[TimelineBucket] = Field(
+        description="Every period from the first to the last that has an event, oldest first; "
+        "periods without events are included with count 0. Empty when nothing matches."
+    )
+
+
+def timeline(session: Session, query: TimelineQuery) -> Timeline:
+    """The matching events counted per period, with every empty period in between."""
+    bucket = query.bucket
+    where = query.conditions()
+    key = _period_key(bucket)
+    coarser = col(Event.date_precision).in_(_COARSER[bucket])
+    # sqlmodel's select() is typed for at most four columns; its Select class takes any.
+    totals: Sequence[tuple[Any, ...]] = session.exec(
+        Select(
+            *key,
+            func.count(),
+            func.avg(col(Event.tone)),
+            func.count(case((coarser, 1))),
+        )
+        .where(*where)
+        .group_by(*key)
+    ).all()
+    if not totals:
+        return Timeline(bucket=bucket, buckets=[])
+    found = {_start(bucket, row[: len(key)]): row[len(key) :] for row in totals}
+    first, last = min(found), max(found)
+    size = _period_count(bucket, first, last)
+    if size > MAX_PERIODS:
+        raise InvalidInput(
+            f"bucket={bucket} would give {size} periods ({first} to {last}), more than the "
+            f"{MAX_PERIODS:,} a timeline answers: choose a coarser bucket, or narrow the range "
+            "with from and to.",
+            errors=[{"loc": ["query", "bucket"], "msg": "too many periods: use a coarser bucket"}],
+        )
+
+    types: dict[date, dict[str, int]] = defaultdict(dict)
+    by_type: Sequence[tuple[Any, ...]] = session.exec(
+        Select(*key, col(Event.type), func.count())
+        .where(*where)
+        .group_by(*key, col(Event.type))
+        .order_by(func.count().desc(), col(Event.type))
+    ).all()
+    for row in by_type:
+        event_type, count = row[len(key) :]
+        types[_start(bucket, row[: len(key)])][str(event_type)] = count
+
+    buckets = []
+    for start in _periods(bucket, first, last):
+        count, tone_mean, imprecise = found.get(start, (0, None, 0))
+        buckets.append(
+            TimelineBucket(
+                period=_label(bucket, start),
+                start=start,
+                end=_end(bucket, start),
+                count=count,
+                tone_mean=None if tone_mean is None else float(tone_mean),
+                types=types.get(start, {}),
+                imprecise=imprecise,
+            )
+        )
+    return Timeline(bucket=bucket, buckets=buckets)
+
+
+def _period_key(bucket: Bucket) -> list[SQLColumnExpression[Any]]:
+    """The GROUP BY key of a period, from the event's date_lower."""
+    # `extract` compiles to strftime on SQLite and EXTRACT on PostgreSQL: no dialect switch.
+    lower = col(Event.date_lower)
+    if bucket is Bucket.day:
+        return [lower]
+    year = extract("year", lower)
+    return [year] if bucket is Bucket.year else [year, extract("month", lower)]
+
+
+def _start(bucket: Bucket, key: Sequence[Any]) -> date:
+    """The first day of the period a GROUP BY key names (PostgreSQL's extract is numeric)."""
+    if bucket is Bucket.day:
+        value = key[0]
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+    month = int(key[1]) if bucket is Bucket.month else 1
+    return date(int(key[0]), month, 1)
+
+
+def _end(bucket: Bucket, start: date) -> date:
+    if bucket is Bucket.year:
+        return date(start.year, 12, 31)
+    if bucket is Bucket.month:
+        return date(start.year, start.month, monthrange(start.year, start.month)[1])
+    return start
+
+
+def _label(bucket: Bucket, start: date) -> str:
+    if bucket is Bucket.year:
+        return f"{start.year:04d}"
+    if bucket is Bucket.month:
+        return f"{start.year:04d}-{start.month:02d}"
+    return start.isoformat()
+
+
+def _period_count(bucket: Bucket, first: date, last: date) -> int:
+    if bucket is Bucket.year:
+        return last.year - first.year + 1
+    if bucket is Bucket.month:
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    return (last - first).days + 1
+
+
+def _periods(bucket: Bucket, first: date, last: date) -> Iterator[date]:
+    """The first day of every period from `first` to `last`, both included."""
+    start = first
+    while True:
+        yield start
+        if start >= last:
+            return
+        # Stepping only while before `last` never passes date.max (9999-12-31).
+        if bucket is Bucket.year:
+            start = date(start.year + 1, 1, 1)
+        elif bucket is Bucket.month:
+            start = _end(bucket, start) + timedelta(days=1)
+        else:
+            start += timedelta(days=1)
