@@ -3,7 +3,8 @@
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -16,6 +17,7 @@ from app.core.errors import DyadError
 from app.core.migrate import upgrade
 from app.core.settings import Settings, describe_error, get_settings
 from app.events.formats import ExportFormat
+from app.imports.service import Mode
 from app.keys import service as keys
 from app.keys.models import Scope
 
@@ -31,6 +33,7 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+T = TypeVar("T")
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -194,7 +197,7 @@ def export(
         with Session(engine) as session:
             events: Iterable[EventPublic] = formats.started(service.iter_events(session, query))
             with _progress(err.is_terminal) as progress:
-                if progress is not None:
+                if not progress.disable:
                     task = progress.add_task(
                         "exporting", total=service.count_events(session, query)
                     )
@@ -226,18 +229,8 @@ def _describe_options(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-class _NoProgress:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _progress(shown: bool) -> "Progress | _NoProgress":
+def _progress(shown: bool) -> "Progress":
     """A progress bar on stderr when it is a terminal; nothing in pipes, files and tests."""
-    if not shown:
-        return _NoProgress()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     return Progress(
@@ -246,14 +239,13 @@ def _progress(shown: bool) -> "Progress | _NoProgress":
         MofNCompleteColumn(),
         console=err,
         transient=True,
+        disable=not shown,
     )
 
 
-def _counted(
-    events: Iterable["EventPublic"], progress: "Progress", task: "TaskID"
-) -> Iterator["EventPublic"]:
-    for event in events:
-        yield event
+def _counted(items: Iterable[T], progress: "Progress", task: "TaskID") -> Iterator[T]:
+    for item in items:
+        yield item
         progress.advance(task)
 
 
@@ -264,6 +256,68 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+@app.command("import")
+def import_files(
+    files: Annotated[
+        list[Path],
+        typer.Argument(exists=True, dir_okay=False, help="JSON, NDJSON (.ndjson, .jsonl) or CSV."),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and count, but keep nothing.")
+    ] = False,
+    mode: Annotated[
+        Mode, typer.Option(help="upsert: create or update; create: new events only.")
+    ] = Mode.upsert,
+    key_name: Annotated[
+        str, typer.Option("--as", help="The name its revisions record as the writer.")
+    ] = "import",
+) -> None:
+    """Load events from files, all or nothing per file (the same rules as POST /v1/imports)."""
+    from app.core.db import begin_write, session_factory
+    from app.imports import service as imports
+
+    settings = _settings()
+    _migrate(settings)
+    engine = create_db_engine(settings.database_url)
+    failed = False
+    try:
+        for path in files:
+            fmt = imports.format_of(path.name)
+            records = list(imports.read_records(path.read_bytes(), fmt))
+            with session_factory(engine)() as session, _progress(sys.stderr.isatty()) as bar:
+                begin_write(session)
+                task = bar.add_task(path.name, total=len(records))
+                try:
+                    report = imports.import_records(
+                        session,
+                        _counted(records, bar, task),
+                        mode=mode,
+                        key_name=key_name,
+                    )
+                except imports.InvalidRecords as error:
+                    session.rollback()
+                    failed = True
+                    err.print(f"[red]{path}:[/red] {error.detail}", highlight=False)
+                    for problem in error.extra["errors"]:
+                        err.print(
+                            f"  line {problem['line']}: {problem['problem']}", highlight=False
+                        )
+                    continue
+                if dry_run:
+                    session.rollback()
+                else:
+                    session.commit()
+            verb = "would import" if dry_run else "imported"
+            err.print(
+                f"{path}: {verb} {report.created} created, {report.updated} updated, "
+                f"{report.unchanged} unchanged"
+            )
+    finally:
+        engine.dispose()
+    if failed:
+        raise typer.Exit(1)
 
 
 @keys_app.command("create")

@@ -312,6 +312,7 @@ def test_one_actor_has_its_fields_and_event_count(client, seeded):
         "wikidata": "Q7184",
         "description": "Military alliance of North American and European states.",
         "event_count": 1,
+        "version": 1,
     }
 
 

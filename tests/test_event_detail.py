@@ -24,6 +24,7 @@ NEO_SOURCE = {
     "kind": "opinion",
     "language": "en",
     "archive_url": None,
+    "version": 1,
 }
 EVENT_FIELDS = {
     "id",

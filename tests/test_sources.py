@@ -334,6 +334,7 @@ def test_one_source_lists_its_citing_events_in_date_order(client, session):
         "kind": "analysis",
         "language": "en",
         "archive_url": None,
+        "version": 1,
         "citation_count": 4,
         "events": [
             {

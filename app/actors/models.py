@@ -32,11 +32,14 @@ class Actor(ActorBase, table=True):
     id: str = Field(primary_key=True, max_length=200)
     country: str | None = Field(default=None, max_length=3, index=True)
     aliases: list[str] = Field(default_factory=list, sa_type=JSON)
+    version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ActorCreate(ActorBase):
+    model_config = {"extra": "forbid"}
+
     id: str | None = Field(default=None, max_length=200, regex=r"^[a-z0-9][a-z0-9-]*$")
     country: CountryCode | None = None
     aliases: list[str] = []
@@ -46,6 +49,7 @@ class ActorPublic(ActorBase):
     id: str
     country: str | None
     aliases: list[str]
+    version: int
 
 
 # --- read schemas ----------------------------------------------------------------------

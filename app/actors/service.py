@@ -7,9 +7,11 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from app.actors.models import Actor, ActorCreate, ActorPublicWithCount, ActorQuery
-from app.core.errors import BadRequest, NotFound
+from app.core.db import utcnow
+from app.core.errors import BadRequest, Conflict, InvalidInput, NotFound
 from app.core.pagination import decode_cursor, encode_cursor
-from app.core.slugs import make_slug
+from app.core.preconditions import check_version, merge_patch, validate_patched
+from app.core.slugs import free_id, make_slug
 from app.events.models import SLUG, Event, EventActor
 
 CURSOR_KIND = "actors"
@@ -157,3 +159,41 @@ def decode_text_cursor(cursor: str, kind: str, size: int) -> list[str]:
     if len(texts) != size or not SLUG.fullmatch(texts[-1]):
         raise BadRequest("Invalid cursor: pass the next_cursor of a previous page.")
     return texts
+
+
+def create_actor(session: Session, data: ActorCreate) -> Actor:
+    """A new actor, its id given or made from its name; 409 if the id is taken."""
+    if data.id is not None and session.get(Actor, data.id) is not None:
+        raise Conflict(f"An actor with id {data.id!r} exists already.")
+    actor_id = data.id or free_id(session, Actor, make_slug(data.name))
+    actor = Actor.model_validate(data, update={"id": actor_id})
+    session.add(actor)
+    session.flush()
+    return actor
+
+
+def patch_actor(
+    session: Session, actor_id: str, patch: dict[str, Any], *, if_match: int | None
+) -> Actor:
+    """Apply a JSON Merge Patch to an actor's writable fields; its id never changes."""
+    actor = session.get(Actor, actor_id)
+    if actor is None:
+        raise NotFound(f"No actor with id {actor_id!r}.")
+    check_version("actor", actor.version, if_match)
+    current = {name: getattr(actor, name) for name in _WRITABLE}
+    data = validate_patched(ActorCreate, merge_patch(current, patch), "actor")
+    if data.id not in (None, actor_id):
+        raise InvalidInput(f"An actor's id never changes: this one is {actor_id!r}.")
+    changes = data.model_dump(exclude={"id"})
+    if changes == ActorCreate.model_validate(current).model_dump(exclude={"id"}):
+        return actor
+    for name, value in changes.items():
+        setattr(actor, name, value)
+    actor.version += 1
+    actor.updated_at = utcnow()
+    session.add(actor)
+    session.flush()
+    return actor
+
+
+_WRITABLE = set(ActorCreate.model_fields) - {"id"}

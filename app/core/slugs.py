@@ -1,6 +1,7 @@
 """Readable, URL-safe ids made from text."""
 
 from slugify import slugify
+from sqlmodel import Session, SQLModel
 
 # text-unidecode drops the Azerbaijani schwa; spell it as Azerbaijani Latin does in ASCII.
 _REPLACEMENTS = [["Ə", "E"], ["ə", "e"]]
@@ -11,3 +12,12 @@ def make_slug(*parts: str, max_length: int = 120) -> str:
         " ".join(parts), max_length=max_length, word_boundary=True, replacements=_REPLACEMENTS
     )
     return slug or "item"
+
+
+def free_id(session: Session, model: type[SQLModel], base: str) -> str:
+    """`base`, or `base-2`, `base-3`…: the first id no row of `model` has yet."""
+    candidate, n = base, 1
+    while session.get(model, candidate) is not None:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate

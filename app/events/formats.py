@@ -1,6 +1,6 @@
 """Streamed exports of events: CSV, NDJSON, iCalendar and TimelineJS, one writer per format.
 
-Each writer turns an iterable of events into an iterator of byte chunks, a few dozen events
+Each writer turns an iterable of events into an iterator of byte chunks, up to a hundred events
 per chunk, without ever holding the whole result: the HTTP list route and `dyad export` both
 feed it `service.iter_events`, which fetches in keyset batches.
 

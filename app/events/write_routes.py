@@ -1,13 +1,13 @@
 """Editing events over HTTP: every write needs a `write` key, every change an If-Match."""
 
-import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Request, Response
 from sqlmodel import Session
 
 from app.core.db import SessionDep
-from app.core.errors import BadRequest, PreconditionRequired, problem_responses
+from app.core.errors import problem_responses
+from app.core.preconditions import IfMatch, if_match_version
 from app.events import writes
 from app.events.models import Event, EventCreate, EventPublic
 from app.events.service import publish
@@ -18,30 +18,6 @@ router = APIRouter(prefix="/v1", tags=["events"], responses=problem_responses(40
 
 Writer = Annotated[ApiKey, require(Scope.write)]
 EventId = Annotated[str, Path(max_length=200, examples=["2012-08-aliyev-declines-nam-summit"])]
-_QUOTED_VERSION = re.compile(r'"(\d{1,9})"')
-
-
-def if_match_version(
-    if_match: Annotated[
-        str | None,
-        Header(description='The ETag of the version you read, e.g. "3"; `*` for any version.'),
-    ] = None,
-) -> int | None:
-    """The version named by If-Match; None for `*`. Missing is 428, malformed 400."""
-    if if_match is None:
-        raise PreconditionRequired(
-            'Send If-Match with the ETag of the version you read (If-Match: "3"), '
-            "so that no one else's change is lost."
-        )
-    if if_match.strip() == "*":
-        return None
-    match = _QUOTED_VERSION.fullmatch(if_match.strip())
-    if match is None:
-        raise BadRequest('If-Match must be an ETag of this API, such as "3", or *.')
-    return int(match[1])
-
-
-IfMatch = Annotated[int | None, Depends(if_match_version)]
 
 
 def _answer(session: Session, event: Event, response: Response) -> EventPublic:

@@ -7,14 +7,14 @@ so the version check below and the write that follows cannot interleave with ano
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.actors.models import Actor
 from app.core.dates import span
 from app.core.db import utcnow
-from app.core.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.preconditions import check_version, merge_patch, validate_patched
 from app.core.slugs import make_slug
 from app.events.models import (
     Citation,
@@ -106,15 +106,7 @@ def patch_event(
     event = _live_event(session, event_id)
     _check_version(event, if_match)
     merged = merge_patch(writable(publish(session, [event])[0]), patch)
-    try:
-        data = EventCreate.model_validate(merged)
-    except ValidationError as error:
-        raise InvalidInput(
-            "The patched event is not valid.",
-            errors=[
-                {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"]} for e in error.errors()
-            ],
-        ) from None
+    data = validate_patched(EventCreate, merged, "event")
     return replace_event(session, event_id, data, if_match=if_match, key_name=key_name)
 
 
@@ -194,19 +186,6 @@ def writable(event: EventPublic) -> dict[str, Any]:
     }
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396: objects merge key by key, null removes a key, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
-
-
 def _normalised(session: Session, data: EventCreate) -> dict[str, Any]:
     """`data` in the shape of `writable`, to tell whether a write changes anything."""
     location = data.location.model_dump() if data.location else None
@@ -252,14 +231,7 @@ def _live_event(session: Session, event_id: str) -> Event:
 
 
 def _check_version(event: Event, if_match: int | None) -> None:
-    """`if_match` None stands for `If-Match: *`: any current version."""
-    if if_match is not None and event.version != if_match:
-        raise PreconditionFailed(
-            f"The event is at version {event.version}, not {if_match}: "
-            "read it again, reapply your change and send If-Match with the new version.",
-            headers={"ETag": f'"{event.version}"'},
-            current_version=event.version,
-        )
+    check_version("event", event.version, if_match)
 
 
 def _bump(event: Event) -> None:

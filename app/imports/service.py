@@ -41,6 +41,20 @@ MEDIA_TYPES = {
     "text/csv": InputFormat.csv,
 }
 
+SUFFIXES = {
+    ".json": InputFormat.json,
+    ".ndjson": InputFormat.ndjson,
+    ".jsonl": InputFormat.ndjson,
+    ".csv": InputFormat.csv,
+}
+
+
+def format_of(filename: str) -> InputFormat:
+    """The format a file's name says it has (JSON when it says nothing)."""
+    suffix = filename[filename.rfind(".") :].lower() if "." in filename else ""
+    return SUFFIXES.get(suffix, InputFormat.json)
+
+
 # CSV columns whose cells hold several values joined with ";".
 CSV_LISTS = ("countries", "tags", "actors", "source_ids", "source_urls")
 
@@ -61,7 +75,11 @@ class InvalidRecords(DyadError):
 
 def read_records(data: bytes, fmt: InputFormat) -> Iterator[tuple[int, Any]]:
     """(line, record) pairs; a line that can't be read at all yields an Exception."""
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        yield 1, ValueError(f"not UTF-8 text: {error}")
+        return
     if fmt == InputFormat.json:
         try:
             items = orjson.loads(text)

@@ -50,11 +50,14 @@ class Source(SourceBase, table=True):
     id: str = Field(primary_key=True, max_length=200)
     url: str = Field(unique=True, max_length=2000)
     archive_url: str | None = Field(default=None, max_length=2000)
+    version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class SourceCreate(SourceBase):
+    model_config = {"extra": "forbid"}
+
     id: str | None = Field(default=None, max_length=200, regex=r"^[a-z0-9][a-z0-9-]*$")
     url: HttpUrl
     archive_url: HttpUrl | None = None
@@ -72,6 +75,7 @@ class SourcePublic(SourceBase):
     id: str
     url: str
     archive_url: str | None
+    version: int
 
 
 # --- read schemas ----------------------------------------------------------------------

@@ -1,15 +1,24 @@
 """The HTTP surface of sources: parse, call one service function, shape the answer."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import next_link
+from app.core.preconditions import IfMatch
 from app.events.routes import LIST_CACHE_CONTROL
+from app.keys.auth import require
+from app.keys.models import ApiKey, Scope
 from app.sources import service
-from app.sources.models import SourcePage, SourcePublicWithEvents, SourceQuery
+from app.sources.models import (
+    SourceCreate,
+    SourcePage,
+    SourcePublic,
+    SourcePublicWithEvents,
+    SourceQuery,
+)
 
 router = APIRouter(prefix="/v1", tags=["sources"])
 
@@ -61,3 +70,50 @@ def get_source(
     source = service.get_source(session, source_id)
     response.headers["Cache-Control"] = LIST_CACHE_CONTROL
     return source
+
+
+@router.post(
+    "/sources",
+    response_model=SourcePublic,
+    status_code=201,
+    responses=problem_responses(401, 403, 409, 422),
+    summary="Create a source",
+)
+def create_source(
+    session: SessionDep,
+    key: Annotated[ApiKey, require(Scope.write)],
+    body: SourceCreate,
+    request: Request,
+    response: Response,
+) -> SourcePublic:
+    """A new source. Its URL is unique once normalised: 409 names the source that has it."""
+    source = service.create_source(session, body)
+    response.headers["Location"] = str(request.url_for("get_source", source_id=source.id))
+    response.headers["ETag"] = f'"{source.version}"'
+    return SourcePublic.model_validate(source)
+
+
+@router.patch(
+    "/sources/{source_id}",
+    response_model=SourcePublic,
+    responses=problem_responses(400, 401, 403, 404, 409, 412, 422, 428),
+    summary="Change part of a source",
+)
+def patch_source(
+    session: SessionDep,
+    key: Annotated[ApiKey, require(Scope.write)],
+    source_id: Annotated[str, Path(max_length=200)],
+    version: IfMatch,
+    patch: Annotated[
+        dict[str, Any],
+        Body(
+            media_type="application/merge-patch+json",
+            examples=[{"archive_url": "https://web.archive.org/web/2013/https://example.org/a"}],
+        ),
+    ],
+    response: Response,
+) -> SourcePublic:
+    """A JSON Merge Patch (RFC 7396) with If-Match: the fields you send replace, null clears."""
+    source = service.patch_source(session, source_id, patch, if_match=version)
+    response.headers["ETag"] = f'"{source.version}"'
+    return SourcePublic.model_validate(source)

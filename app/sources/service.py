@@ -1,12 +1,16 @@
 """Queries and writes for sources."""
 
+from typing import Any
+
 from sqlalchemy import func, literal, or_, tuple_
 from sqlmodel import Session, col, select
 
 from app.actors.service import contains_text, decode_text_cursor, equals_text
-from app.core.errors import NotFound
+from app.core.db import utcnow
+from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.pagination import encode_cursor
-from app.core.slugs import make_slug
+from app.core.preconditions import check_version, merge_patch, validate_patched
+from app.core.slugs import free_id, make_slug
 from app.events.models import SLUG, Citation, Event
 from app.sources.models import (
     CitingEvent,
@@ -32,7 +36,7 @@ def ensure_source(session: Session, data: SourceCreate) -> tuple[Source, bool]:
     existing = find_by_url(session, data.url)
     if existing is not None:
         return existing, False
-    source_id = data.id or make_slug(data.publisher or "", data.title)
+    source_id = data.id or free_id(session, Source, make_slug(data.publisher or "", data.title))
     source = Source.model_validate(data, update={"id": source_id})
     session.add(source)
     session.flush()
@@ -114,3 +118,42 @@ def _citation_counts(session: Session, source_ids: list[str]) -> dict[str, int]:
 
 def _with_count(source: Source, citation_count: int) -> SourcePublicWithCount:
     return SourcePublicWithCount.model_validate(source, update={"citation_count": citation_count})
+
+
+def create_source(session: Session, data: SourceCreate) -> Source:
+    """A new source; 409 if its id or its (normalised) URL is taken."""
+    existing = find_by_url(session, data.url)
+    if existing is not None:
+        raise Conflict(f"Source {existing.id!r} has this URL already.", source_id=existing.id)
+    if data.id is not None and session.get(Source, data.id) is not None:
+        raise Conflict(f"A source with id {data.id!r} exists already.")
+    return ensure_source(session, data)[0]
+
+
+def patch_source(
+    session: Session, source_id: str, patch: dict[str, Any], *, if_match: int | None
+) -> Source:
+    """Apply a JSON Merge Patch to a source's writable fields; its id never changes."""
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"No source with id {source_id!r}.")
+    check_version("source", source.version, if_match)
+    current = SourceCreate.model_validate({n: getattr(source, n) for n in _WRITABLE}).model_dump()
+    data = validate_patched(SourceCreate, merge_patch(current, patch), "source")
+    if data.id not in (None, source_id):
+        raise InvalidInput(f"A source's id never changes: this one is {source_id!r}.")
+    if data.model_dump() == current | {"id": data.id}:
+        return source
+    holder = find_by_url(session, data.url)
+    if holder is not None and holder.id != source_id:
+        raise Conflict(f"Source {holder.id!r} has this URL already.", source_id=holder.id)
+    for name, value in data.model_dump(exclude={"id"}).items():
+        setattr(source, name, value)
+    source.version += 1
+    source.updated_at = utcnow()
+    session.add(source)
+    session.flush()
+    return source
+
+
+_WRITABLE = set(SourceCreate.model_fields) - {"id"}
