@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from app.core.countries import to_alpha3
-from app.core.dates import span
+from app.core.dates import parse, span
 from app.core.db import utcnow
 from app.events.models import Event
 from tests.factories import make_event
@@ -79,12 +79,22 @@ def assert_agrees_with_the_event_list(client: Any, params: dict[str, Any], bucke
             overlapping = listed(client, {**params, "from": item["start"], "to": item["end"]})
             expected = expected_bucket(within(overlapping, item), bucket)
             assert got == expected, (bucket, item["period"])
-    if everything:
-        lowers = sorted(event["date_lower"] for event in everything)
-        assert body["buckets"][0]["start"] <= lowers[0] <= body["buckets"][0]["end"]
-        assert body["buckets"][-1]["start"] <= lowers[-1] <= body["buckets"][-1]["end"]
+    # The periods run from `from` (or the first event) to `to` (or the last event).
+    ends = sorted(event["date_lower"] for event in everything)
+    if "from" in params:
+        ends.append(parse(params["from"]).lower.isoformat())
+    if "to" in params:
+        ends.append(parse(params["to"]).upper.isoformat())
+    if everything or ("from" in params and "to" in params):
+        assert body["buckets"][0]["start"] == period_start(min(ends), bucket)
+        assert body["buckets"][-1]["start"] == period_start(max(ends), bucket)
     else:
         assert body["buckets"] == []
+
+
+def period_start(day: str, bucket: str) -> str:
+    """The first day of the year, month or day that holds `day` (ISO text)."""
+    return {"year": day[:4] + "-01-01", "month": day[:7] + "-01", "day": day}[bucket]
 
 
 @pytest.fixture
@@ -373,8 +383,9 @@ def test_too_many_day_periods_is_a_422_suggesting_a_coarser_bucket(client, sessi
     assert body["errors"][0]["loc"] == ["query", "bucket"]
     # The same events by month are a fine timeline, and narrowing the dates mends the days.
     assert len(timeline(client, bucket="month")["buckets"]) == 63 * 12 + 3
-    narrowed = timeline(client, bucket="day", **{"from": "2000"})["buckets"]
-    assert [(b["period"], b["count"]) for b in narrowed] == [("2013-03-30", 1)]
+    narrowed = timeline(client, bucket="day", **{"from": "2013-03"})["buckets"]
+    assert [b["period"] for b in narrowed] == [f"2013-03-{day:02d}" for day in range(1, 31)]
+    assert [b["count"] for b in narrowed] == [0] * 29 + [1]
 
 
 def test_timeline_may_be_cached_like_the_event_list(client, session):
@@ -382,3 +393,24 @@ def test_timeline_may_be_cached_like_the_event_list(client, session):
     response = client.get("/v1/timeline")
     assert response.headers["cache-control"] == client.get("/v1/events").headers["cache-control"]
     assert response.headers["cache-control"].startswith("public")
+
+
+def test_the_range_asked_for_is_drawn_whole_even_without_events(client, session):
+    make_event(session, id="mid", date="2013-03-30", countries=["AZE", "IRN"])
+    body = timeline(client, bucket="month", dyad="AZE-IRN", **{"from": "2013-01", "to": "2013-06"})
+    assert [(b["period"], b["count"]) for b in body["buckets"]] == [
+        ("2013-01", 0),
+        ("2013-02", 0),
+        ("2013-03", 1),
+        ("2013-04", 0),
+        ("2013-05", 0),
+        ("2013-06", 0),
+    ]
+    # With nothing matching, a closed range is still a row of empty periods to draw.
+    empty = timeline(client, bucket="year", dyad="ARM-TUR", **{"from": "2010", "to": "2012"})
+    assert [(b["period"], b["count"]) for b in empty["buckets"]] == [
+        ("2010", 0),
+        ("2011", 0),
+        ("2012", 0),
+    ]
+    assert timeline(client, bucket="year", dyad="ARM-TUR", **{"from": "2010"})["buckets"] == []

@@ -85,13 +85,19 @@ class ActorQuery(BaseModel):
         default=[],
         description="Actors of this country (ISO alpha-2 or alpha-3, any case); repeat for "
         "any of several.",
+        examples=[["AZE"]],
     )
     kind: list[ActorKind] = PydanticField(
-        default=[], description="Kind of actor; repeat for any of several."
+        default=[], description="Kind of actor; repeat for any of several.", examples=[["person"]]
     )
-    limit: int = PydanticField(default=50, ge=1, le=500, description="Actors per page.")
+    limit: int = PydanticField(
+        default=50, ge=1, le=500, description="Actors per page.", examples=[50]
+    )
     cursor: str | None = PydanticField(
-        default=None, max_length=1024, description="The next_cursor of the previous page."
+        default=None,
+        max_length=1024,
+        description="The next_cursor of the previous page.",
+        examples=["WyJhY3RvcnMiLCJGb3JlaWduIFBvbGljeSIsImZvcmVpZ24tcG9saWN5Il0"],
     )
 
 

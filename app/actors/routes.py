@@ -16,6 +16,10 @@ from app.keys.models import ApiKey, Scope
 
 router = APIRouter(prefix="/v1", tags=["actors"])
 
+ActorId = Annotated[
+    str, Path(max_length=200, description="The actor's id (a slug).", examples=["ilham-aliyev"])
+]
+
 
 @router.get(
     "/actors",
@@ -51,7 +55,7 @@ def list_actors(
 def get_actor(
     session: SessionDep,
     response: Response,
-    actor_id: Annotated[str, Path(max_length=200, examples=["ilham-aliyev"])],
+    actor_id: ActorId,
 ) -> ActorPublicWithCount:
     """One actor and the number of events it takes part in.
 
@@ -92,7 +96,7 @@ def create_actor(
 def patch_actor(
     session: SessionDep,
     key: Annotated[ApiKey, require(Scope.write)],
-    actor_id: Annotated[str, Path(max_length=200, examples=["ilham-aliyev"])],
+    actor_id: ActorId,
     version: IfMatch,
     patch: Annotated[
         dict[str, Any],

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.changes import service
@@ -11,6 +11,7 @@ from app.core.db import SessionDep
 from app.core.errors import BadRequest, problem_responses
 from app.core.pagination import decode_cursor, encode_cursor, next_link
 from app.events.models import Revision
+from app.events.routes import EventId
 
 router = APIRouter(prefix="/v1", tags=["history"])
 
@@ -62,7 +63,7 @@ def _position(since: str) -> int:
 )
 def event_revisions(
     session: SessionDep,
-    event_id: Annotated[str, Path(max_length=200, examples=["2012-08-aliyev-declines-nam-summit"])],
+    event_id: EventId,
 ) -> list[RevisionPublic]:
     """Every version of the event, newest first: what was written, by which key, when."""
     return [_public(revision) for revision in service.revisions(session, event_id)]
@@ -80,9 +81,15 @@ def changes(
     response: Response,
     since: Annotated[
         str | None,
-        Query(max_length=100, description="The next_cursor of your previous call; omit to start."),
+        Query(
+            max_length=100,
+            description="The next_cursor of your previous call; omit to start.",
+            examples=["WyJjaGFuZ2VzIiwzXQ"],
+        ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="Changes per call.")] = 100,
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="Changes per call.", examples=[100])
+    ] = 100,
 ) -> ChangesPage:
     """Every create, update, delete and restore in commit order, for mirrors and monitors.
 

@@ -15,13 +15,16 @@ _QUOTED_VERSION = re.compile(r'"(\d{1,9})"')
 def if_match_version(
     if_match: Annotated[
         str | None,
-        Header(description='The ETag of the version you read, e.g. "3"; `*` for any version.'),
+        Header(
+            description='The ETag of the version you read, e.g. "3"; `*` for any version.',
+            examples=['"3"'],
+        ),
     ] = None,
 ) -> int | None:
     """The version named by If-Match; None for `*`. Missing is 428, malformed 400."""
     if if_match is None:
         raise PreconditionRequired(
-            'Send If-Match with the ETag of the version you read (If-Match: "3"), '
+            'Send If-Match with the ETag of the version you read (for example If-Match: "3"), '
             "so that no one else's change is lost."
         )
     if if_match.strip() == "*":

@@ -79,41 +79,62 @@ class EventFilter(BaseModel):
         default=[],
         description="Events involving this country (ISO alpha-2 or alpha-3, any case); "
         "repeat for any of several.",
+        examples=[["AZE"], ["az", "IRN"]],
     )
     dyad: Dyad | None = Field(
-        default=None, description="Events involving both countries, in either order: AZE-IRN."
+        default=None,
+        description="Events involving both countries, in either order: AZE-IRN.",
+        examples=["AZE-IRN"],
     )
     actor: list[Value] = Field(
-        default=[], description="Events with this actor (id); repeat for any of several."
+        default=[],
+        description="Events with this actor (id); repeat for any of several.",
+        examples=[["ilham-aliyev"]],
     )
     type: list[EventType] = Field(
-        default=[], description="PLOVER event type; repeat for any of several."
+        default=[],
+        description="PLOVER event type; repeat for any of several.",
+        examples=[["accuse", "protest"]],
     )
-    tag: list[Tag] = Field(default=[], description="Events with this tag; repeatable.")
+    tag: list[Tag] = Field(
+        default=[], description="Events with this tag; repeatable.", examples=[["summit"]]
+    )
     source: list[Value] = Field(
-        default=[], description="Events citing this source (id); repeatable."
+        default=[],
+        description="Events citing this source (id); repeatable.",
+        examples=[["neo-2013-06-21-pivin-iran-azerbaijan"]],
     )
     publisher: list[Value] = Field(
         default=[],
         description="Events citing a source of this publisher (any case); repeatable.",
+        examples=[["New Eastern Outlook"]],
     )
     status: list[Status] = Field(
         default=[],
         description="unsourced, reported (only supporting sources) or disputed; repeatable.",
+        examples=[["disputed"]],
     )
     from_: EdtfDate | None = Field(
         default=None,
         alias="from",
         description="Events that end on or after the start of this EDTF date (overlap).",
+        examples=["2012", "2012-08", "2013-03-30"],
     )
     to: EdtfDate | None = Field(
-        default=None, description="Events that begin on or before the end of this EDTF date."
+        default=None,
+        description="Events that begin on or before the end of this EDTF date.",
+        examples=["2013", "2013-06"],
     )
-    tone_min: float | None = Field(default=None, ge=-10, le=10, description="Lowest tone.")
-    tone_max: float | None = Field(default=None, ge=-10, le=10, description="Highest tone.")
+    tone_min: float | None = Field(
+        default=None, ge=-10, le=10, description="Lowest tone.", examples=[-10]
+    )
+    tone_max: float | None = Field(
+        default=None, ge=-10, le=10, description="Highest tone.", examples=[-3]
+    )
     updated_since: AwareDatetime | None = Field(
         default=None,
         description="Events changed at or after this RFC 3339 time, e.g. 2026-01-31T00:00:00Z.",
+        examples=["2026-01-31T00:00:00Z"],
     )
 
     def conditions(self) -> list[ColumnElement[bool]]:
@@ -236,13 +257,23 @@ class EventQuery(EventFilter):
         description="`date`: oldest first (date_lower, finer precision first, then id); "
         "`-date`: the exact reverse; `-updated`: most recently changed first; `relevance`: "
         "best matches of `q` first, then by id (only with a `q`).",
+        examples=["-date"],
     )
-    limit: int = Field(default=50, ge=1, le=500, description="Events per page (at most 500).")
+    limit: int = Field(
+        default=50, ge=1, le=500, description="Events per page (at most 500).", examples=[50]
+    )
     cursor: str | None = Field(
-        default=None, max_length=512, description="The next_cursor of the previous page."
+        default=None,
+        max_length=512,
+        description="The next_cursor of the previous page.",
+        examples=[
+            "WyJkYXRlIiwiMjAxMy0wMS0wMSIsInllYXIiLCIyMDEzLWFsaXlldi1jYWxscy1hdHRhY2stb24taXJhbi1jYXRhc3Ryb3BoZSJd"
+        ],
     )
     include_total: bool = Field(
-        default=False, description="Add `total`, the number of all matches (costs a count)."
+        default=False,
+        description="Add `total`, the number of all matches (costs a count).",
+        examples=[True],
     )
     fields: Annotated[str | None, _names(EVENT_FIELDS, "field")] = Field(
         default=None,
@@ -260,6 +291,7 @@ class EventQuery(EventFilter):
         description="json pages, or every match streamed in one response as csv, ndjson, "
         "ics (iCalendar) or timelinejs (TimelineJS 3 JSON). `Accept: text/csv`, "
         "`application/x-ndjson` or `text/calendar` does the same.",
+        examples=["csv"],
     )
 
     @field_validator("sort")

@@ -20,7 +20,14 @@ from app.events.models import EventPage, EventPublic
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
-EventId = Annotated[str, Path(max_length=200, examples=["2012-08-aliyev-declines-nam-summit"])]
+EventId = Annotated[
+    str,
+    Path(
+        max_length=200,
+        description="The event's id (a slug).",
+        examples=["2012-08-aliyev-declines-nam-summit"],
+    ),
+]
 
 # Public data that changes rarely: let browsers and shared caches keep lists briefly.
 LIST_CACHE_CONTROL = "public, max-age=60"
@@ -112,7 +119,10 @@ def _stream(
 def get_event(
     session: SessionDep,
     event_id: EventId,
-    if_none_match: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[
+        str | None,
+        Header(description="The ETag you hold: 304 while it is current.", examples=['"3"']),
+    ] = None,
     as_of: Annotated[
         AwareDatetime | None,
         Query(
@@ -156,7 +166,9 @@ def cite_event(
     session: SessionDep,
     request: Request,
     event_id: EventId,
-    style: Annotated[Style, Query(description="text or markdown")] = Style.text,
+    style: Annotated[
+        Style, Query(description="text or markdown", examples=["markdown"])
+    ] = Style.text,
 ) -> Response:
     """A ready-to-paste citation of the event and of every source behind it."""
     event = service.get_event(session, event_id)

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Request, Response
+from fastapi import APIRouter, Body, Header, Request, Response
 from sqlmodel import Session
 
 from app.core.db import SessionDep
@@ -10,6 +10,7 @@ from app.core.errors import problem_responses
 from app.core.preconditions import IfMatch, if_match_version
 from app.events import writes
 from app.events.models import Event, EventCreate, EventPublic
+from app.events.routes import EventId
 from app.events.service import publish
 from app.keys.auth import require
 from app.keys.models import ApiKey, Scope
@@ -17,7 +18,6 @@ from app.keys.models import ApiKey, Scope
 router = APIRouter(prefix="/v1", tags=["events"], responses=problem_responses(401, 403))
 
 Writer = Annotated[ApiKey, require(Scope.write)]
-EventId = Annotated[str, Path(max_length=200, examples=["2012-08-aliyev-declines-nam-summit"])]
 
 
 def _answer(session: Session, event: Event, response: Response) -> EventPublic:
@@ -116,7 +116,9 @@ def restore_event(
     key: Writer,
     event_id: EventId,
     response: Response,
-    if_match: Annotated[str | None, Header(description="Optional: the deleted version.")] = None,
+    if_match: Annotated[
+        str | None, Header(description="Optional: the deleted version.", examples=['"4"'])
+    ] = None,
 ) -> EventPublic:
     """Undo a delete. If-Match is optional here: a deleted event has no ETag to read."""
     version = if_match_version(if_match) if if_match is not None else None

@@ -30,7 +30,13 @@ async def request_body(request: Request) -> bytes:
 
 
 def input_format(
-    content_type: Annotated[str | None, Header()] = None,
+    content_type: Annotated[
+        str | None,
+        Header(
+            description="application/json, application/x-ndjson or text/csv.",
+            examples=["text/csv"],
+        ),
+    ] = None,
 ) -> InputFormat:
     media_type = (content_type or "application/json").split(";")[0].strip().lower()
     fmt = MEDIA_TYPES.get(media_type)
@@ -60,10 +66,12 @@ def import_events(
     key: Annotated[ApiKey, require(Scope.write)],
     body: Annotated[bytes, Depends(request_body)],
     fmt: Annotated[InputFormat, Depends(input_format)],
-    mode: Annotated[Mode, Query(description="upsert: create or update; create: new only.")] = (
-        Mode.upsert
-    ),
-    dry_run: Annotated[bool, Query(description="Check and count, but keep nothing.")] = False,
+    mode: Annotated[
+        Mode, Query(description="upsert: create or update; create: new only.", examples=["create"])
+    ] = (Mode.upsert),
+    dry_run: Annotated[
+        bool, Query(description="Check and count, but keep nothing.", examples=[True])
+    ] = False,
 ) -> ImportResult:
     """A JSON array, NDJSON or CSV of events, all written or none.
 

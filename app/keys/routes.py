@@ -58,7 +58,14 @@ def create_key(session: SessionDep, body: KeyCreate, response: Response) -> KeyC
 )
 def revoke_key(
     session: SessionDep,
-    prefix: Annotated[str, Path(pattern=r"^[0-9a-f]{8}$", examples=["a8a50015"])],
+    prefix: Annotated[
+        str,
+        Path(
+            pattern=r"^[0-9a-f]{8}$",
+            description="The key's prefix, as `dyad keys list` shows it.",
+            examples=["a8a50015"],
+        ),
+    ],
 ) -> ApiKeyPublic:
     """Revoke the key with this prefix; it is refused from then on."""
     return ApiKeyPublic.model_validate(service.revoke_key(session, prefix))

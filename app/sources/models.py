@@ -100,11 +100,18 @@ class SourceQuery(BaseModel):
         examples=[["New Eastern Outlook"]],
     )
     kind: list[SourceKind] = PydanticField(
-        default=[], description="Kind of source; repeat for any of several."
+        default=[], description="Kind of source; repeat for any of several.", examples=[["news"]]
     )
-    limit: int = PydanticField(default=50, ge=1, le=500, description="Sources per page.")
+    limit: int = PydanticField(
+        default=50, ge=1, le=500, description="Sources per page.", examples=[50]
+    )
     cursor: str | None = PydanticField(
-        default=None, max_length=1024, description="The next_cursor of the previous page."
+        default=None,
+        max_length=1024,
+        description="The next_cursor of the previous page.",
+        examples=[
+            "WyJzb3VyY2VzIiwiTmV3IEVhc3Rlcm4gT3V0bG9vayIsIklyYW4tQXplcmJhaWphbjogQ29uZmxpY3Qgb3IgRnJpZW5kc2hpcD8iLCJuZW8tMjAxMy0wNi0yMS1waXZpbi1pcmFuLWF6ZXJiYWlqYW4iXQ"
+        ],
     )
 
     @field_validator("publisher")

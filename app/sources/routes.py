@@ -22,6 +22,15 @@ from app.sources.models import (
 
 router = APIRouter(prefix="/v1", tags=["sources"])
 
+SourceId = Annotated[
+    str,
+    Path(
+        max_length=200,
+        description="The source's id (a slug).",
+        examples=["neo-2013-06-21-pivin-iran-azerbaijan"],
+    ),
+]
+
 
 @router.get(
     "/sources",
@@ -58,9 +67,7 @@ def list_sources(
 def get_source(
     session: SessionDep,
     response: Response,
-    source_id: Annotated[
-        str, Path(max_length=200, examples=["neo-2013-06-21-pivin-iran-azerbaijan"])
-    ],
+    source_id: SourceId,
 ) -> SourcePublicWithEvents:
     """One source, and every event (not deleted) that cites it, with the citation's stance,
     quote and locator, in the events' date order.
@@ -102,7 +109,7 @@ def create_source(
 def patch_source(
     session: SessionDep,
     key: Annotated[ApiKey, require(Scope.write)],
-    source_id: Annotated[str, Path(max_length=200)],
+    source_id: SourceId,
     version: IfMatch,
     patch: Annotated[
         dict[str, Any],

@@ -12,7 +12,7 @@ from sqlalchemy import SQLColumnExpression, case, extract, func
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
-from app.core.dates import Precision
+from app.core.dates import Precision, parse
 from app.core.errors import InvalidInput
 from app.events.filters import EventFilter
 from app.events.models import Event
@@ -38,7 +38,9 @@ _COARSER: dict[Bucket, list[str]] = {
 class TimelineQuery(EventFilter):
     """The parameters of `GET /v1/timeline`: the event filters and the size of a period."""
 
-    bucket: Bucket = Field(default=Bucket.year, description="The length of a period.")
+    bucket: Bucket = Field(
+        default=Bucket.year, description="The length of a period.", examples=["month"]
+    )
 
 
 class TimelineBucket(BaseModel):
@@ -67,8 +69,10 @@ class TimelineBucket(BaseModel):
 class Timeline(BaseModel):
     bucket: Bucket
     buckets: list[TimelineBucket] = Field(
-        description="Every period from the first to the last that has an event, oldest first; "
-        "periods without events are included with count 0. Empty when nothing matches."
+        description="Every period from `from` (or the first with an event) to `to` (or the "
+        "last with an event), oldest first; periods without events are included with count 0, "
+        "so a chart of the range asked for needs no gap filling. Empty when nothing matches "
+        "and the range is open."
     )
 
 
@@ -89,10 +93,16 @@ def timeline(session: Session, query: TimelineQuery) -> Timeline:
         .where(*where)
         .group_by(*key)
     ).all()
-    if not totals:
-        return Timeline(bucket=bucket, buckets=[])
     found = {_start(bucket, row[: len(key)]): row[len(key) :] for row in totals}
-    first, last = min(found), max(found)
+    ends = list(found)
+    # The range asked for is drawn whole, even where it has no events.
+    if query.from_:
+        ends.append(_first_day(bucket, parse(query.from_).lower))
+    if query.to:
+        ends.append(_first_day(bucket, parse(query.to).upper))
+    if not found and not (query.from_ and query.to):
+        return Timeline(bucket=bucket, buckets=[])
+    first, last = min(ends), max(ends)
     size = _period_count(bucket, first, last)
     if size > MAX_PERIODS:
         raise InvalidInput(
@@ -147,6 +157,11 @@ def _start(bucket: Bucket, key: Sequence[Any]) -> date:
         return value if isinstance(value, date) else date.fromisoformat(str(value))
     month = int(key[1]) if bucket is Bucket.month else 1
     return date(int(key[0]), month, 1)
+
+
+def _first_day(bucket: Bucket, day: date) -> date:
+    """The first day of the period that holds `day`."""
+    return _start(bucket, (day,) if bucket is Bucket.day else (day.year, day.month))
 
 
 def _end(bucket: Bucket, start: date) -> date:
