@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session, func, select
 
+from app.core import logs
 from app.core.db import create_db_engine
 from app.core.errors import DyadError
 from app.core.migrate import upgrade
@@ -106,6 +107,8 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        log_config=logs.config(settings.log_level),
+        access_log=False,  # Dyad's own access log has the request id
         proxy_headers=True,
     )
 

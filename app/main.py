@@ -12,8 +12,11 @@ from sqlmodel import Session
 from app.actors.routes import router as actors_router
 from app.changes.routes import router as changes_router
 from app.core import errors
+from app.core.body_limit import BodyLimitMiddleware
 from app.core.db import create_db_engine, session_factory
+from app.core.ratelimit import RateLimitMiddleware
 from app.core.request_id import RequestIdMiddleware
+from app.core.security_headers import SecurityHeadersMiddleware
 from app.core.settings import Settings, get_settings
 from app.countries.routes import router as vocabulary_router
 from app.docs import routes as docs
@@ -41,7 +44,9 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     owned_engine = engine is None
-    engine = engine or create_db_engine(settings.database_url)
+    engine = engine or create_db_engine(
+        settings.database_url, statement_timeout=settings.statement_timeout
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -62,14 +67,36 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = sessions or session_factory(engine)
     errors.install(app)
+    # Added innermost first: a request meets the request id, the security headers, CORS,
+    # the rate limit and the body limit, in that order.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
+    )
+    if settings.rate_limit:
+        app.add_middleware(
+            RateLimitMiddleware, rate=settings.rate_limit, redis_url=settings.redis_url
+        )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-            expose_headers=["ETag", "Link", "Location", "X-Request-ID"],
+            expose_headers=[
+                "ETag",
+                "Link",
+                "Location",
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "RateLimit-Policy",
+            ],
         )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     docs.install(app)

@@ -357,7 +357,7 @@ def private_client(
     settings: Settings, engine: Engine, sessions: sessionmaker[Session]
 ) -> Iterator[TestClient]:
     """The app with DYAD_PUBLIC_READ=false, in the test's transaction."""
-    private = Settings(database_url=settings.database_url, public_read=False)
+    private = settings.model_copy(update={"public_read": False})
     with TestClient(create_app(private, engine, sessions), raise_server_exceptions=False) as c:
         yield c
 

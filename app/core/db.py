@@ -1,5 +1,8 @@
 """The engine, the session dependency, and the few places where SQLite and PostgreSQL differ."""
 
+import math
+import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -16,6 +19,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
@@ -40,13 +44,22 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with Dyad's connection settings for SQLite or PostgreSQL."""
+def create_db_engine(url: str, *, statement_timeout: float | None = None, **kwargs: Any) -> Engine:
+    """An engine with Dyad's connection settings for SQLite or PostgreSQL.
+
+    `statement_timeout` (seconds) cancels any one statement that runs longer: the API's
+    engine has one; migrations, imports and exports from the command line do not.
+    """
     if not is_sqlite(url):
+        options = {}
+        if statement_timeout:
+            options["options"] = f"-c statement_timeout={max(1, round(statement_timeout * 1000))}"
         # pre_ping replaces connections that died with a database restart.
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        return create_engine(url, pool_pre_ping=True, connect_args=options, **kwargs)
 
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+    if statement_timeout:
+        _limit_statements(engine, statement_timeout)
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
 
     @event.listens_for(engine, "connect")
@@ -70,6 +83,28 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _limit_statements(engine: Engine, seconds: float) -> None:
+    """SQLite has no statement timeout: a progress handler interrupts a statement past its time."""
+
+    @event.listens_for(engine, "connect")
+    def _install(dbapi_connection: Any, record: Any) -> None:
+        deadline = record.info["deadline"] = [math.inf]
+        # Called every 10,000 virtual machine steps; a true result interrupts the statement.
+        dbapi_connection.set_progress_handler(lambda: time.monotonic() > deadline[0], 10_000)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(connection: Connection, *_args: Any) -> None:
+        connection.info["deadline"][0] = time.monotonic() + seconds
+
+
+def is_statement_timeout(error: DBAPIError) -> bool:
+    """Whether the database cancelled a statement for running too long."""
+    original = error.orig
+    if type(original).__name__ == "QueryCanceled":  # psycopg.errors.QueryCanceled
+        return True
+    return isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
 
 
 def ping(engine: Engine) -> None:

@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.db import is_statement_timeout
+
 logger = logging.getLogger("dyad.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -161,6 +163,15 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
+    if is_statement_timeout(exc):
+        # Not a passing outage: the same request would time out again, so no Retry-After.
+        logger.warning("statement timeout on %s %s", request.method, request.url.path)
+        return problem_response(
+            request,
+            503,
+            "The query ran longer than this server allows and was stopped: narrow it "
+            "(a shorter date range, a country, fewer search terms) and ask again.",
+        )
     if not exc.connection_invalidated and not isinstance(exc, OperationalError):
         return await _on_unexpected_error(request, exc)
     logger.warning("database unavailable: %s", type(exc.orig).__name__)

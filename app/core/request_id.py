@@ -1,12 +1,19 @@
-"""X-Request-ID on every response: the client's own when it sent a sane one, else a new one."""
+"""X-Request-ID on every response (the client's own when sane, else a new one), and the
+access log: one JSON line per request with its id, status and time taken."""
 
+import logging
 import re
+import time
 import uuid
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.logs import request_id
+from app.core.ratelimit import identity
+
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+access_log = logging.getLogger("dyad.access")
 
 
 class RequestIdMiddleware:
@@ -18,12 +25,34 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _SANE.match(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        current = given if _SANE.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = current
+        token = request_id.set(current)
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app fails before answering
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = current
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    # Whose request: a key's public prefix or an address, never a secret.
+                    "client": identity(scope),
+                },
+            )
+            request_id.reset(token)

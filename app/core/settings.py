@@ -1,5 +1,6 @@
 """Dyad's settings: environment variables prefixed DYAD_ (a .env file is read too)."""
 
+import re
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -13,8 +14,13 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./dyad.db"
     public_read: bool = True
     redis_url: str | None = None
-    rate_limit: str = Field("600/minute", pattern=r"^\d+/(second|minute|hour|day)$")
+    # Requests per key (or per client address when anonymous); "off" for none.
+    rate_limit: str | None = "600/minute"
     max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    # Imports carry whole data sets: they may be larger than other bodies.
+    max_import_bytes: int = Field(200 * 1024 * 1024, gt=0)
+    # Longest a single SQL statement may run before it is cancelled (a 503 for the client).
+    statement_timeout: float = Field(10.0, gt=0)
     # Comma-separated in the environment: DYAD_CORS_ORIGINS=https://a.org,https://b.org
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
@@ -24,6 +30,19 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql")):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _rate(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if value in ("", "off", "none"):
+                return None
+            if not re.fullmatch(r"\d+/(second|minute|hour|day)", value) or value.startswith("0"):
+                raise ValueError(
+                    "must look like 600/minute (per second, minute, hour or day), or off"
+                )
         return value
 
     @field_validator("cors_origins", mode="before")

@@ -1,5 +1,6 @@
 """`dyad serve` as a real process: it migrates, serves the seed over HTTP and stops on SIGTERM."""
 
+import json
 import os
 import signal
 import socket
@@ -7,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -39,6 +40,7 @@ class Server:
     process: subprocess.Popen[bytes]
     base_url: str
     stderr_path: Path
+    env: dict[str, str] = field(default_factory=dict)
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")
@@ -104,7 +106,7 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
-    running = Server(process, f"http://127.0.0.1:{port}", stderr_path)
+    running = Server(process, f"http://127.0.0.1:{port}", stderr_path, env)
     try:
         _wait_until_healthy(running)
         yield running
@@ -195,3 +197,49 @@ def test_serve_with_a_bad_setting_exits_at_once_with_one_line_naming_it(
     assert len(lines) == 1, result.stderr
     assert "DYAD_LOG_LEVEL" in lines[0]
     assert result.stdout == ""
+
+
+def _log_lines(server: Server) -> list[dict[str, object]]:
+    """Every line the server wrote to stderr, each of which must be a JSON object."""
+    return [json.loads(line) for line in server.stderr().splitlines() if line.strip()]
+
+
+def test_served_dyad_logs_json_lines_with_request_ids_and_no_secrets(server, tmp_path):
+    made = subprocess.run(
+        [DYAD, "keys", "create", "--name", "logged", "--scope", "write"],
+        env=server.env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip().splitlines()[-1]
+    secret = key.split("_", 2)[2]
+    keyed = httpx.get(
+        f"{server.base_url}/v1/events",
+        headers={"Authorization": f"Bearer {key}", "X-Request-ID": "log-check-1"},
+        timeout=10,
+    )
+    assert keyed.status_code == 200
+    wrong = httpx.post(
+        f"{server.base_url}/v1/events",
+        headers={"Authorization": f"Bearer {key}x"},
+        json={},
+        timeout=10,
+    )
+    assert wrong.status_code == 401
+    missing = httpx.get(f"{server.base_url}/v1/events/no-such-event", timeout=10)
+    assert missing.status_code == 404
+    _stop(server.process)
+
+    lines = _log_lines(server)
+    access = {line["request_id"]: line for line in lines if line["logger"] == "dyad.access"}
+    assert access["log-check-1"]["status"] == 200
+    assert access["log-check-1"]["path"] == "/v1/events"
+    assert access["log-check-1"]["client"] == "key:" + key.split("_")[1]
+    assert access[wrong.headers["X-Request-ID"]]["status"] == 401
+    assert access[missing.headers["X-Request-ID"]]["status"] == 404
+    assert all(isinstance(line["duration_ms"], float) for line in access.values())
+    assert {"time", "level", "logger", "message"} <= set(lines[0])
+    assert secret not in server.stderr()
