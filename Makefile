@@ -9,10 +9,11 @@ PORT ?= 8000
 
 .PHONY: install run test test-sqlite test-postgres lint migrate seed clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e './client[pandas]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,7 +36,7 @@ test: $(STAMP) lint test-sqlite test-postgres
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app tests
+	$(BIN)/mypy app tests client/dyad_client examples
 
 test-sqlite: $(STAMP)
 	@echo "== tests on SQLite"
@@ -50,6 +51,19 @@ test-postgres: $(STAMP)
 		echo "   Start it, or set PG_TEST_URL, then run 'make test-postgres'."; \
 		if [ -n "$$CI" ]; then exit 1; fi; \
 	fi
+
+## Dyad beside Datasette on N generated events ("Benchmarks" in README.md); writes
+## bench/RESULTS.md. `make bench N=100000 DURATION=10`; data and databases stay in bench/data/.
+N ?= 1000000
+DURATION ?= 30
+CONNECTIONS ?= 8
+.PHONY: bench bench-profile
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --n $(N) --duration $(DURATION) --connections $(CONNECTIONS)
+
+## pyinstrument profiles of Dyad's side of the benchmark and of `dyad import` (after `make bench`).
+bench-profile: $(STAMP)
+	$(BIN)/python bench/profile.py --n $(N) --import
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

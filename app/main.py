@@ -14,6 +14,7 @@ from app.changes.routes import router as changes_router
 from app.core import errors
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.db import create_db_engine, session_factory
+from app.core.nul_guard import NulGuardMiddleware
 from app.core.ratelimit import RateLimitMiddleware
 from app.core.request_id import RequestIdMiddleware
 from app.core.security_headers import SecurityHeadersMiddleware
@@ -29,6 +30,7 @@ from app.keys.routes import router as keys_router
 from app.relations.routes import router as relations_router
 from app.sources.routes import router as sources_router
 from app.timeline.routes import router as timeline_router
+from app.web import routes as web
 
 DESCRIPTION = """
 Dated events in the relations between countries, each backed by sources with quotes,
@@ -68,7 +70,8 @@ def create_app(
     app.state.sessions = sessions or session_factory(engine)
     errors.install(app)
     # Added innermost first: a request meets the request id, the security headers, CORS,
-    # the rate limit and the body limit, in that order.
+    # the rate limit, the body limit and the NUL guard, in that order.
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
@@ -114,4 +117,5 @@ def create_app(
     app.include_router(event_writes_router)
     app.include_router(imports_router)
     app.include_router(keys_router)
+    web.install(app)
     return app

@@ -189,3 +189,16 @@ def test_a_json_body_that_is_not_an_array_is_refused(client, writer):
     assert response.json()["errors"] == [
         {"line": 1, "id": None, "problem": "a JSON import is an array of events"}
     ]
+
+
+@pytest.mark.parametrize("body", ["379443", "", "name,when\nx,2013\n", "\ufeffid,title\nx,y\n"])
+def test_a_csv_without_the_event_columns_is_refused_whole(client, session, writer, body):
+    before = counts(session)
+    response = client.post(
+        "/v1/imports", content=body.encode(), headers=writer | {"Content-Type": "text/csv"}
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["line"] == 1
+    assert "lacks the column(s)" in error["problem"]
+    assert counts(session) == before

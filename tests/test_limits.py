@@ -73,10 +73,11 @@ def test_each_key_and_each_address_has_its_own_budget(settings, engine, sessions
     assert client_at(app).get("/v1/countries").status_code == 200  # another address
 
 
-def test_health_probes_are_never_limited(settings, engine, sessions, address):
+def test_health_probes_and_static_files_are_never_limited(settings, engine, sessions, address):
     client = client_at(limited_app(settings, engine, sessions, rate_limit="1/minute"), address)
     assert [client.get("/healthz").status_code for _ in range(5)] == [200] * 5
     assert "ratelimit-limit" not in client.get("/readyz").headers
+    assert [client.get("/docs/assets/docs.js").status_code for _ in range(3)] == [200] * 3
 
 
 def test_redis_shares_one_budget_between_processes(settings, engine, sessions, address):

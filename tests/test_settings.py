@@ -51,6 +51,21 @@ def test_rate_limit_and_max_body_bytes_are_read_from_the_environment(monkeypatch
     assert settings.max_body_bytes == 2048
 
 
+@pytest.mark.parametrize("value", ["off", "OFF", "", "none"])
+def test_a_rate_limit_of_off_means_no_limit(monkeypatch, value):
+    monkeypatch.setenv("DYAD_RATE_LIMIT", value)
+    assert Settings(_env_file=None).rate_limit is None
+
+
+def test_limits_and_timeouts_have_safe_defaults(monkeypatch):
+    for name in ("RATE_LIMIT", "STATEMENT_TIMEOUT", "MAX_IMPORT_BYTES"):
+        monkeypatch.delenv(f"DYAD_{name}", raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.rate_limit == "600/minute"
+    assert settings.statement_timeout == 10.0
+    assert settings.max_import_bytes == 200 * 1024 * 1024
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
@@ -58,6 +73,10 @@ def test_rate_limit_and_max_body_bytes_are_read_from_the_environment(monkeypatch
         ("DYAD_MAX_BODY_BYTES", "-1"),
         ("DYAD_MAX_BODY_BYTES", "0"),
         ("DYAD_RATE_LIMIT", "lots"),
+        ("DYAD_RATE_LIMIT", "0/minute"),
+        ("DYAD_RATE_LIMIT", "10/fortnight"),
+        ("DYAD_STATEMENT_TIMEOUT", "0"),
+        ("DYAD_MAX_IMPORT_BYTES", "none"),
         ("DYAD_DATABASE_URL", "mysql://x"),
         ("DYAD_LOG_LEVEL", "loud"),
     ],

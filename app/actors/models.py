@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.core.countries import CountryCode
 from app.core.db import UTCDateTime, utcnow
+from app.core.slugs import Slug
 
 
 class ActorKind(StrEnum):
@@ -40,7 +41,7 @@ class Actor(ActorBase, table=True):
 class ActorCreate(ActorBase):
     model_config = {"extra": "forbid"}
 
-    id: str | None = Field(default=None, max_length=200, regex=r"^[a-z0-9][a-z0-9-]*$")
+    id: Slug | None = Field(default=None, max_length=200)
     country: CountryCode | None = None
     aliases: list[str] = []
 

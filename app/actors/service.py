@@ -11,8 +11,8 @@ from app.core.db import utcnow
 from app.core.errors import BadRequest, Conflict, InvalidInput, NotFound
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.preconditions import check_version, merge_patch, validate_patched
-from app.core.slugs import free_id, make_slug
-from app.events.models import SLUG, Event, EventActor
+from app.core.slugs import SLUG, free_id, make_slug
+from app.events.models import Event, EventActor
 
 CURSOR_KIND = "actors"
 # What the text helpers below compare: a model attribute in col(), or a derived column.

@@ -145,6 +145,15 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     raw = list(exc.errors())
     if any(error.get("type") == "json_invalid" for error in raw):
         return problem_response(request, 400, "The request body is not valid JSON.")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if (
+        content_type
+        and not (content_type == "application/json" or content_type.endswith("+json"))
+        and any(error["loc"][:1] == ("body",) for error in raw)
+    ):
+        return problem_response(
+            request, 415, f"Send the body as application/json, not {content_type}."
+        )
     errors = [{"loc": _location(error["loc"]), "msg": _message(error)} for error in raw]
     names = ", ".join(
         sorted({".".join(str(part) for part in error["loc"][1:]) or "body" for error in errors})

@@ -20,8 +20,10 @@ from app.core.errors import problem_response
 
 logger = logging.getLogger("dyad.ratelimit")
 
-# Probes from load balancers and monitors are not API use.
+# Probes from load balancers and monitors are not API use, nor are the page's and the docs'
+# static files (a browser fetches a dozen at once).
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+EXEMPT_PREFIXES = ("/static/", "/docs/static/", "/docs/assets/")
 _KEY = re.compile(rb"^Bearer\s+dyad_([0-9a-f]{8})_", re.IGNORECASE)
 
 
@@ -51,7 +53,8 @@ class RateLimitMiddleware:
         self.policy = f"{self.item.amount};w={self.item.get_expiry()}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in EXEMPT_PATHS or path.startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
         who = identity(scope)

@@ -1,7 +1,15 @@
 """Readable, URL-safe ids made from text."""
 
+import re
+from typing import Annotated
+
+from pydantic import StringConstraints
 from slugify import slugify
 from sqlmodel import Session, SQLModel
+
+# What an id of an event, actor or source looks like: lower-case ASCII words and hyphens.
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,199}")
+Slug = Annotated[str, StringConstraints(pattern=f"^{SLUG.pattern}$")]
 
 # text-unidecode drops the Azerbaijani schwa; spell it as Azerbaijani Latin does in ASCII.
 _REPLACEMENTS = [["Ə", "E"], ["ə", "e"]]

@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from app.docs import openapi
+
 STATIC = "/docs/static"
 OWN_STATIC = "/docs/assets"
 
@@ -52,3 +54,4 @@ def install(app: FastAPI) -> None:
     own = Path(__file__).parent / "static"
     app.mount(OWN_STATIC, StaticFiles(directory=str(own)), name="docs-assets")
     app.include_router(router)
+    openapi.install(app)

@@ -1,6 +1,5 @@
 """Events between countries, what they link to, and their revisions."""
 
-import re
 from datetime import date as Date
 from datetime import datetime
 from enum import StrEnum
@@ -14,15 +13,17 @@ from app.actors.models import Actor, ActorKind
 from app.core.countries import CountryCode
 from app.core.dates import EdtfDate, Precision
 from app.core.db import UTCDateTime, utcnow
+from app.core.slugs import Slug
 from app.events.types import EventType
 from app.sources.models import Source, SourceCreate, SourcePublic
 
 # Ids sort byte-wise on PostgreSQL too, whatever the database's locale: cursors compare ids.
 SlugColumn = String(200).with_variant(String(200, collation="C"), "postgresql")
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,199}")
-Slug = Annotated[str, StringConstraints(pattern=f"^{SLUG.pattern}$")]
 Tag = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64)
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, min_length=1, max_length=64, pattern=r"^[^\x00]*$"
+    ),
 ]
 
 

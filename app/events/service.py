@@ -18,9 +18,9 @@ from app.core.errors import BadRequest, InvalidInput, NotFound
 from app.core.fulltext import parse as parse_search
 from app.core.fulltext import search_hits
 from app.core.pagination import decode_cursor, encode_cursor
+from app.core.slugs import SLUG
 from app.events.filters import EventFilter, EventQuery, Facet, Sort
 from app.events.models import (
-    SLUG,
     ActorInEvent,
     Citation,
     CitationPublic,

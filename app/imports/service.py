@@ -55,6 +55,8 @@ def format_of(filename: str) -> InputFormat:
     return SUFFIXES.get(suffix, InputFormat.json)
 
 
+# Without these a CSV row can't be an event: a file that lacks them is the wrong file.
+CSV_REQUIRED = frozenset({"title", "date", "type"})
 # CSV columns whose cells hold several values joined with ";".
 CSV_LISTS = ("countries", "tags", "actors", "source_ids", "source_urls")
 
@@ -99,6 +101,17 @@ def read_records(data: bytes, fmt: InputFormat) -> Iterator[tuple[int, Any]]:
                     yield number, ValueError(f"not valid JSON: {error}")
     else:
         reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = CSV_REQUIRED - {name.strip() for name in reader.fieldnames or []}
+        if missing:
+            yield (
+                1,
+                ValueError(
+                    "the CSV header row lacks the column(s) "
+                    + ", ".join(sorted(missing))
+                    + "; an event needs title, date and type (see the CSV export for every column)"
+                ),
+            )
+            return
         for row in reader:
             yield reader.line_num, _from_csv(row)
 

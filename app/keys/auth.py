@@ -43,9 +43,14 @@ def _record_use(request: Request, session: Session, key: ApiKey, now: datetime) 
         key.last_used_at = now
         session.add(key)
         return
+    # Hand the request's connection back first (it has only read the key), so that a request
+    # never holds two: under load, requests each holding one and waiting for a second would
+    # drain the pool.
+    key_id = key.id  # read before the rollback expires it: reloading would need a connection
+    session.rollback()
     with request.app.state.sessions() as writer:
         begin_write(writer)
-        writer.execute(update(ApiKey).where(col(ApiKey.id) == key.id).values(last_used_at=now))
+        writer.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=now))
         writer.commit()
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from app.actors.models import SearchText
 from app.core.dates import EdtfDate
 from app.core.db import UTCDateTime, utcnow
+from app.core.slugs import Slug
 
 
 class SourceKind(StrEnum):
@@ -58,7 +59,7 @@ class Source(SourceBase, table=True):
 class SourceCreate(SourceBase):
     model_config = {"extra": "forbid"}
 
-    id: str | None = Field(default=None, max_length=200, regex=r"^[a-z0-9][a-z0-9-]*$")
+    id: Slug | None = Field(default=None, max_length=200)
     url: HttpUrl
     archive_url: HttpUrl | None = None
     published: EdtfDate | None = None

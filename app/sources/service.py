@@ -10,8 +10,8 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.pagination import encode_cursor
 from app.core.preconditions import check_version, merge_patch, validate_patched
-from app.core.slugs import free_id, make_slug
-from app.events.models import SLUG, Citation, Event
+from app.core.slugs import SLUG, free_id, make_slug
+from app.events.models import Citation, Event
 from app.sources.models import (
     CitingEvent,
     Source,

@@ -6,8 +6,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -243,3 +245,34 @@ def test_served_dyad_logs_json_lines_with_request_ids_and_no_secrets(server, tmp
     assert all(isinstance(line["duration_ms"], float) for line in access.values())
     assert {"time", "level", "logger", "message"} <= set(lines[0])
     assert secret not in server.stderr()
+
+
+def test_many_concurrent_reads_with_a_new_key_all_succeed(server, tmp_path):
+    # Each one records the key's first use: a request must never hold two connections
+    # while doing so, or 40 at once would drain the pool of 15 and time out.
+    made = subprocess.run(
+        [DYAD, "keys", "create", "--name", "crowd", "--scope", "read"],
+        env=server.env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+
+    clients = [httpx.Client(base_url=server.base_url, timeout=20) for _ in range(40)]
+    for client in clients:  # connected beforehand, so that the reads start together
+        client.get("/healthz")
+    start = threading.Barrier(len(clients))
+
+    def read(client: httpx.Client) -> int:
+        start.wait()
+        return client.get("/v1/countries", headers=headers).status_code
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+            assert list(pool.map(read, clients)) == [200] * len(clients)
+    finally:
+        for client in clients:
+            client.close()

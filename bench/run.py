@@ -1,0 +1,683 @@
+"""The benchmark, end to end: Dyad beside Datasette on the same generated events.
+
+Steps (each reuses what an earlier run left in bench/data/n<N>/ unless told otherwise):
+1. generate N events (bench/generate.py);
+2. load them through `dyad import`, timed, into a fresh SQLite file and into a scratch
+   PostgreSQL database (never the `test` one);
+3. build the same events as a plain SQLite file for Datasette 0.65 (bench/peer.py), which runs
+   from its own virtualenv, bench/.venv;
+4. serve each system in turn (one process; Dyad on PostgreSQL with two workers) and load it
+   with wrk: Q1-Q5 with the same connections and duration, Q6 (a CSV of every event) timed
+   with the server's peak memory;
+5. the SQL floor: the SELECTs of each Dyad request replayed in-process on a bare connection;
+6. write bench/RESULTS.md.
+
+Run with the project's virtualenv (`make bench`), from the repository's root.
+"""
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+import peer  # noqa: E402
+
+BIN = Path(sys.executable).parent
+BENCH_VENV = HERE / ".venv"
+DATASETTE = "datasette==0.65.*"
+# The generator's words: a frequent real word, hit by about 6% of events, for Q2.
+SEARCH_TERM = "olympics"
+DYAD = ("AZE", "IRN")
+PAGE = 10  # Q5: this page of Q1, reached by cursor
+# No rate limit while measuring throughput (any build of Dyad accepts this form).
+NO_RATE_LIMIT = "1000000000/second"
+
+err = sys.stderr
+
+
+def say(message: str) -> None:
+    err.write(f"[bench {datetime.now():%H:%M:%S}] {message}\n")
+    err.flush()
+
+
+# --- tools -----------------------------------------------------------------------------
+
+
+def ensure_tools() -> None:
+    """wrk from Debian's packages, Datasette in bench/.venv: installed when missing."""
+    if shutil.which("wrk") is None:
+        say("installing wrk (apt-get)")
+        if subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"]).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], check=True)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    if not (BENCH_VENV / "bin" / "datasette").exists():
+        say(f"installing {DATASETTE} into {BENCH_VENV}")
+        subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
+        pip = [str(BENCH_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, DATASETTE], check=True)
+
+
+def versions() -> dict[str, str]:
+    def out(command: list[str]) -> str:
+        done = subprocess.run(command, capture_output=True, text=True)
+        return (done.stdout or done.stderr).strip().splitlines()[0]
+
+    import sqlite3
+
+    import fastapi
+    import sqlalchemy
+    import uvicorn
+
+    return {
+        "python": platform.python_version(),
+        "fastapi": fastapi.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "uvicorn": uvicorn.__version__,
+        "sqlite": sqlite3.sqlite_version,
+        "datasette": out([str(BENCH_VENV / "bin" / "datasette"), "--version"]).split()[-1],
+        "wrk": out(["wrk", "-v"]).split(" [")[0],
+    }
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    return f"{os.cpu_count()} cores ({model}), {memory} GiB, {platform.platform()}"
+
+
+# --- loading ---------------------------------------------------------------------------
+
+
+def dyad_env(database_url: str) -> dict[str, str]:
+    return os.environ | {"DYAD_DATABASE_URL": database_url, "DYAD_RATE_LIMIT": NO_RATE_LIMIT}
+
+
+def load_refs(database_url: str, data: Path, env: dict[str, str]) -> None:
+    """The actors that events name, through the seed loader (as `dyad seed` does)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from sqlmodel import Session;"
+            "from app.core.db import create_db_engine; from app.seed import load_seed;"
+            "engine = create_db_engine(sys.argv[1]); session = Session(engine);"
+            "load_seed(session, Path(sys.argv[2])); session.commit()",
+            database_url,
+            str(data / "refs"),
+        ],
+        env=env,
+        check=True,
+    )
+
+
+def load_dyad(database_url: str, data: Path) -> dict[str, Any]:
+    """Migrate, create the actors, then time `dyad import` of every event."""
+    env = dyad_env(database_url)
+    subprocess.run([str(BIN / "dyad"), "migrate"], env=env, check=True)
+    load_refs(database_url, data, env)
+    started = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "dyad"), "import", str(data / "events.ndjson"), "--mode", "create"],
+        env=env,
+        check=True,
+    )
+    seconds = time.perf_counter() - started
+    n = json.loads((data / "meta.json").read_text())["n"]
+    return {"seconds": round(seconds, 1), "events_per_s": round(n / seconds, 1)}
+
+
+def recreate_postgres(server_url: str, name: str) -> str:
+    """A fresh scratch database on the server; its SQLAlchemy URL."""
+    import psycopg
+
+    if name in ("test", "postgres"):
+        raise typer.BadParameter(f"refusing to use the {name!r} database")
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{server_url.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+
+
+# --- servers ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and its descendants, in bytes."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    port: int
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def fetch(self, path: str) -> Any:
+        return get_json(self.base + path)
+
+    def __enter__(self) -> "Server":
+        say(f"starting {self.name} on port {self.port}")
+        with self.log.open("wb") as log:
+            # Its own process group: stopping it stops its workers too, and nothing else.
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=log, stderr=log, start_new_session=True
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.log}")
+            try:
+                with urllib.request.urlopen(self.base + "/", timeout=2):
+                    return self
+            except urllib.error.HTTPError:
+                return self  # it answers
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"{self.name} did not start; see {self.log}")
+
+    def __exit__(self, *_: object) -> None:
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=600) as response:
+        return orjson.loads(response.read())
+
+
+# --- measuring -------------------------------------------------------------------------
+
+
+def run_wrk(
+    url: str, connections: int, duration: int, paths: Path | None, out: Path
+) -> dict[str, Any]:
+    threads = min(connections, 2)  # two cores: more threads only compete with the server
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "60s",
+        "-s", str(HERE / "wrk.lua"), url,
+    ]  # fmt: skip
+    if paths is not None:
+        command += ["--", str(paths)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    out.write_text(" ".join(command) + "\n" + done.stdout)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("WRK_JSON "))
+    result: dict[str, Any] = json.loads(line.removeprefix("WRK_JSON "))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    if any(result["errors"].values()):
+        say(f"  wrk errors for {url}: {result['errors']}")
+    return result
+
+
+def warm(url: str, times: int = 3) -> None:
+    for _ in range(times):
+        with urllib.request.urlopen(url, timeout=600) as response:
+            response.read()
+
+
+def export(url: str, pid: int) -> dict[str, Any]:
+    """Download a whole streamed export: seconds, bytes, lines, and the server's peak memory."""
+    peak = baseline = tree_rss(pid)
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss(pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    size = lines = 0
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=3600) as response:
+            while chunk := response.read(1 << 20):
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+    finally:
+        seconds = time.perf_counter() - started
+        stop.set()
+        sampler.join()
+    return {
+        "seconds": seconds,
+        "bytes": size,
+        "lines": lines,
+        "rss_before_mb": baseline / 2**20,
+        "peak_rss_mb": peak / 2**20,
+    }
+
+
+@dataclass
+class Queries:
+    """The URL paths of Q1-Q6 for one system (Q4 cycles through many ids)."""
+
+    q1: str
+    q2: str
+    q3: str
+    q4_paths: list[str]
+    q5: str = ""
+    q5_page: int = 0
+    q6: str = ""
+    checks: dict[str, Any] = field(default_factory=dict)
+
+
+def dyad_queries(fetch: Callable[[str], Any], ids: list[str]) -> Queries:
+    """Dyad's queries; `fetch` gets a path's JSON (over HTTP, or in-process for profiles)."""
+    a, b = DYAD
+    q1 = f"/v1/events?dyad={a}-{b}&from=2010&to=2015&limit=50"
+    queries = Queries(
+        q1=q1,
+        q2=f"/v1/events?q={SEARCH_TERM}&limit=50",
+        q3=f"/v1/timeline?dyad={a}-{b}&bucket=month",
+        q4_paths=[f"/v1/events/{event_id}" for event_id in ids],
+        q6="/v1/events?format=csv",
+    )
+    # Q5: follow next_cursor to the 10th page (or the last there is, with few events).
+    url, page = q1, 1
+    while page < PAGE:
+        cursor = fetch(url)["next_cursor"]
+        if not cursor:
+            break
+        url, page = f"{q1}&cursor={urllib.parse.quote(cursor)}", page + 1
+    queries.q5, queries.q5_page = url, page
+    queries.checks = {
+        "q1_total": fetch(q1 + "&include_total=true")["total"],
+        "q2_total": fetch(queries.q2 + "&include_total=true")["total"],
+        "q3_events": sum(b["count"] for b in fetch(queries.q3)["buckets"]),
+    }
+    return queries
+
+
+TIMELINE_SQL = """select substr(date_lower, 1, 7) as period, type, count(*) as count,
+avg(tone) as tone_mean, sum(date_precision = 'year') as imprecise
+from events where country_a = :a and country_b = :b
+group by period, type order by period, count desc"""
+
+
+def datasette_queries(base: str, ids: list[str]) -> Queries:
+    a, b = DYAD
+    q1 = (
+        f"/bench/events.json?country_a={a}&country_b={b}"
+        "&date_upper__gte=2010-01-01&date_lower__lte=2015-12-31&_sort=date_lower&_size=50"
+    )
+    sql = urllib.parse.quote(TIMELINE_SQL)
+    queries = Queries(
+        q1=q1,
+        q2=f"/bench/events.json?_search={SEARCH_TERM}&_sort=date_lower&_size=50",
+        q3=f"/bench.json?sql={sql}&a={a}&b={b}&_shape=array",
+        q4_paths=[f"/bench/events/{event_id}.json" for event_id in ids],
+        q6="/bench/events.csv?_stream=on&_size=max",
+    )
+    url, page = q1, 1
+    while page < PAGE:
+        token = get_json(base + url).get("next")
+        if not token:
+            break
+        url, page = f"{q1}&_next={urllib.parse.quote(str(token))}", page + 1
+    queries.q5, queries.q5_page = url, page
+    queries.checks = {
+        "q1_total": get_json(base + q1)["filtered_table_rows_count"],
+        "q2_total": get_json(base + queries.q2)["filtered_table_rows_count"],
+        "q3_events": sum(row["count"] for row in get_json(base + queries.q3)),
+    }
+    return queries
+
+
+def measure(
+    server: Server, queries: Queries, connections: int, duration: int, out: Path, one: bool
+) -> dict[str, Any]:
+    """wrk for Q1-Q5 (and at one connection when `one`), then the Q6 export."""
+    results: dict[str, Any] = {"checks": queries.checks, "q5_page": queries.q5_page}
+    ids_file = out / f"{server.name}-q4-paths.txt"
+    ids_file.write_text("\n".join(queries.q4_paths) + "\n")
+    plan = {"q1": queries.q1, "q2": queries.q2, "q3": queries.q3, "q5": queries.q5}
+    for name in ("q1", "q2", "q3", "q4", "q5"):
+        path = queries.q4_paths[0] if name == "q4" else plan[name]
+        paths = ids_file if name == "q4" else None
+        warm(server.base + path)
+        say(f"  {server.name} {name}: wrk -c{connections} {duration}s")
+        results[name] = run_wrk(
+            server.base + path, connections, duration, paths, out / f"{server.name}-{name}.txt"
+        )
+        if one:
+            results[f"{name}_c1"] = run_wrk(
+                server.base + path, 1, duration, paths, out / f"{server.name}-{name}-c1.txt"
+            )
+    say(f"  {server.name} q6: streamed CSV of every event")
+    assert server.process is not None
+    results["q6"] = export(server.base + queries.q6, server.process.pid)
+    return results
+
+
+# --- the SQL floor ---------------------------------------------------------------------
+
+
+def sql_floor(database_url: str, queries: Queries, out: Path) -> dict[str, Any]:
+    """Each request's SELECTs, replayed on a bare connection (median), and their plans."""
+    import inproc
+
+    app = inproc.App(database_url)
+    floors: dict[str, Any] = {}
+    plans = []
+    try:
+        for name, path, repeat in (
+            ("q1", queries.q1, 20),
+            ("q2", queries.q2, 20),
+            ("q3", queries.q3, 20),
+            ("q4", queries.q4_paths[0], 50),
+            ("q5", queries.q5, 20),
+            ("q6", queries.q6, 1),
+        ):
+            with app.capture() as captured:
+                response = app.get(path, keep_body=False)
+            if response.status != 200:
+                raise RuntimeError(f"{path}: {response.status}")
+            statements = inproc.selects(captured.statements)
+            seconds = inproc.replay_seconds(app.engine, statements, repeat)
+            floors[name] = {"seconds": seconds, "statements": len(statements)}
+            for statement, parameters in statements[: 8 if name != "q6" else 7]:
+                plans.append(f"-- {name}: {path}\n{statement}\n-- parameters: {parameters!r}")
+                plans.append(inproc.explain(app.engine, statement, parameters) + "\n")
+    finally:
+        app.close()
+    (out / f"plans-{app.engine.dialect.name}.txt").write_text("\n".join(plans))
+    return floors
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+def _ms(us: float) -> str:
+    return f"{us / 1000:.1f}"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}x" if b else "n/a"
+
+
+QUERY_NAMES = {
+    "q1": "Q1 dyad page of 50, 2010–2015, by date",
+    "q2": f"Q2 full-text page of 50 (`{SEARCH_TERM}`)",
+    "q3": "Q3 monthly timeline of one dyad",
+    "q4": "Q4 one event by id",
+    "q5": f"Q5 page {PAGE} of Q1 by cursor",
+}
+
+
+def report(results: dict[str, Any], path: Path) -> None:
+    n, c, d = results["n"], results["connections"], results["duration"]
+    dy, ds = results["dyad_sqlite"], results["datasette"]
+    pg = results.get("dyad_postgres")
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Made by `make bench` (bench/run.py) on {results['date']}.",
+        "",
+        f"- Events: {n:,} (bench/generate.py, seed {results['seed']})",
+        f"- Machine: {results['machine']}",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()),
+        f"- Load: wrk, {c} connections, {d} s per query; one server process each "
+        "(Dyad on PostgreSQL: `dyad serve --workers 2`); wrk runs on the same cores.",
+        "",
+        "## Requests per second and latency",
+        "",
+        "| query | Dyad req/s | p50 ms | p99 ms | Datasette req/s | p50 ms | p99 ms "
+        "| Dyad / Datasette |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, label in QUERY_NAMES.items():
+        a, b = dy[name], ds[name]
+        lines.append(
+            f"| {label} | {a['rps']:.0f} | {_ms(a['p50_us'])} | {_ms(a['p99_us'])} "
+            f"| {b['rps']:.0f} | {_ms(b['p50_us'])} | {_ms(b['p99_us'])} "
+            f"| {_ratio(a['rps'], b['rps'])} |"
+        )
+    a6, b6 = dy["q6"], ds["q6"]
+    lines += [
+        "",
+        "## Q6: CSV export of every event",
+        "",
+        "| system | seconds | MB | rows | server peak RSS MB (before) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    systems = [("Dyad (SQLite)", a6), ("Datasette", b6)]
+    if pg:
+        systems.append(("Dyad (PostgreSQL, 2 workers)", pg["q6"]))
+    for label, q6 in systems:
+        lines.append(
+            f"| {label} | {q6['seconds']:.1f} | {q6['bytes'] / 2**20:.1f} | {q6['lines'] - 1:,} "
+            f"| {q6['peak_rss_mb']:.0f} ({q6['rss_before_mb']:.0f}) |"
+        )
+    lines.append(
+        f"\nDyad / Datasette (speed of the SQLite export): {_ratio(b6['seconds'], a6['seconds'])}"
+    )
+    floor = results["floor_sqlite"]
+    lines += [
+        "",
+        "## Dyad at one connection against the SQL floor (SQLite)",
+        "",
+        "The floor: the SELECTs one request runs, replayed in-process on a bare connection "
+        "with every row fetched (median). The rest of p50 is Python: routing, validation, "
+        "ORM, serialisation, HTTP.",
+        "",
+        "| query | p50 ms at 1 connection | SQL floor ms | statements | p50 / floor |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, label in QUERY_NAMES.items():
+        p50 = dy[f"{name}_c1"]["p50_us"] / 1000
+        sql = floor[name]["seconds"] * 1000
+        lines.append(
+            f"| {label} | {p50:.1f} | {sql:.2f} | {floor[name]['statements']} "
+            f"| {p50 / sql if sql else 0:.1f} |"
+        )
+    lines.append(
+        f"| Q6 export | {a6['seconds'] * 1000:.0f} | {floor['q6']['seconds'] * 1000:.0f} "
+        f"| {floor['q6']['statements']} | {a6['seconds'] / floor['q6']['seconds']:.1f} |"
+    )
+    if pg:
+        lines += [
+            "",
+            "## Dyad on PostgreSQL (`--workers 2`) beside SQLite (one process)",
+            "",
+            "| query | SQLite req/s | p50 ms | PostgreSQL req/s | p50 ms | p99 ms "
+            "| SQL floor ms (PostgreSQL) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for name, label in QUERY_NAMES.items():
+            a, p = dy[name], pg[name]
+            pf = results.get("floor_postgres", {}).get(name, {}).get("seconds", 0) * 1000
+            lines.append(
+                f"| {label} | {a['rps']:.0f} | {_ms(a['p50_us'])} | {p['rps']:.0f} "
+                f"| {_ms(p['p50_us'])} | {_ms(p['p99_us'])} | {pf:.2f} |"
+            )
+    lines += ["", "## Import (`dyad import`, one file, one transaction)", ""]
+    lines += ["| database | seconds | events/s |", "| --- | ---: | ---: |"]
+    for label, key in (("SQLite", "import_sqlite"), ("PostgreSQL", "import_postgres")):
+        if key in results:
+            imp = results[key]
+            lines.append(f"| {label} | {imp['seconds']:.0f} | {imp['events_per_s']:,.0f} |")
+    lines += [
+        "",
+        "## Same answers",
+        "",
+        "Matches counted by each system (they must agree), and the page Q5 reached:",
+        "",
+        "| | Q1 matches | Q2 matches | Q3 events | Q5 page |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for label, key in (("Dyad", "dyad_sqlite"), ("Datasette", "datasette")):
+        checks = results[key]["checks"]
+        lines.append(
+            f"| {label} | {checks['q1_total']} | {checks['q2_total']} | {checks['q3_events']} "
+            f"| {results[key]['q5_page']} |"
+        )
+    path.write_text("\n".join(lines) + "\n")
+
+
+# --- the command -----------------------------------------------------------------------
+
+
+def main(
+    n: Annotated[int, typer.Option(help="How many events.")] = 1_000_000,
+    duration: Annotated[int, typer.Option(help="Seconds of wrk per query.")] = 30,
+    connections: Annotated[int, typer.Option(help="wrk connections.")] = 8,
+    postgres: Annotated[
+        str, typer.Option(help="PostgreSQL server URL; empty to skip PostgreSQL.")
+    ] = "postgresql://postgres@127.0.0.1:5432",
+    pg_database: Annotated[str, typer.Option(help="Scratch database to (re)create.")] = (
+        "dyad_bench"
+    ),
+    reload: Annotated[
+        bool, typer.Option(help="Load the databases again even if an earlier run did.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 7,
+    results_file: Annotated[Path, typer.Option("--results", help="Where to write.")] = (
+        HERE / "RESULTS.md"
+    ),
+) -> None:
+    """Generate, load, serve and measure Dyad and Datasette; write RESULTS.md."""
+    ensure_tools()
+    data = HERE / "data" / f"n{n}"
+    out = data / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    meta_file = data / "meta.json"
+    if not meta_file.exists() or json.loads(meta_file.read_text()).get("seed") != seed:
+        say(f"generating {n:,} events")
+        generate.write(n, data, seed)
+    state_file = data / "loaded.json"
+    state: dict[str, Any] = json.loads(state_file.read_text()) if state_file.exists() else {}
+    # The databases hold the events of one generation: another one means loading again.
+    generation = hashlib.sha256(meta_file.read_bytes()).hexdigest()[:16]
+    if state.get("generation") != generation:
+        reload, state = True, {"generation": generation}
+
+    sqlite_file = data / "dyad.db"
+    sqlite_url = f"sqlite:///{sqlite_file}"
+    if reload or "import_sqlite" not in state or not sqlite_file.exists():
+        for stale in data.glob("dyad.db*"):
+            stale.unlink()
+        say("loading Dyad on SQLite: dyad import")
+        state["import_sqlite"] = load_dyad(sqlite_url, data)
+        state_file.write_text(json.dumps(state, indent=2))
+    pg_url = ""
+    if postgres:
+        pg_url = f"{postgres.replace('postgresql://', 'postgresql+psycopg://')}/{pg_database}"
+        if reload or "import_postgres" not in state:
+            say(f"loading Dyad on PostgreSQL ({pg_database}): dyad import")
+            pg_url = recreate_postgres(postgres, pg_database)
+            state["import_postgres"] = load_dyad(pg_url, data)
+            state_file.write_text(json.dumps(state, indent=2))
+    peer_file = data / "peer" / "bench.db"
+    if reload or not peer_file.exists():
+        peer_file.parent.mkdir(exist_ok=True)
+        say("building the Datasette database")
+        state["peer_build_seconds"] = peer.build(
+            data / "events.ndjson", data / "refs" / "actors.json", peer_file
+        )
+        state_file.write_text(json.dumps(state, indent=2))
+
+    ids = sample_ids(data / "events.ndjson", n, 1000)
+    results: dict[str, Any] = {
+        "n": n,
+        "seed": seed,
+        "duration": duration,
+        "connections": connections,
+        "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "machine": machine(),
+        "versions": versions(),
+        **{k: v for k, v in state.items() if k.startswith("import")},
+    }
+
+    dyad_cmd = [str(BIN / "dyad"), "serve"]
+    with Server(
+        "dyad", [*dyad_cmd, "--port", str(port := free_port())], dyad_env(sqlite_url), port,
+        out / "dyad-server.log",
+    ) as server:  # fmt: skip
+        dyad_q = dyad_queries(server.fetch, ids)
+        results["dyad_sqlite"] = measure(server, dyad_q, connections, duration, out, one=True)
+    datasette_cmd = [
+        str(BENCH_VENV / "bin" / "datasette"), "serve", "-i", str(peer_file),
+        "--setting", "num_sql_threads", "8", "--port", str(port := free_port()),
+    ]  # fmt: skip
+    with Server("datasette", datasette_cmd, dict(os.environ), port, out / "ds.log") as server:
+        peer_q = datasette_queries(server.base, ids)
+        results["datasette"] = measure(server, peer_q, connections, duration, out, one=False)
+    if pg_url:
+        pg_cmd = [*dyad_cmd, "--workers", "2", "--port", str(port := free_port())]
+        with Server("dyad-pg", pg_cmd, dyad_env(pg_url), port, out / "pg.log") as server:
+            pg_q = dyad_queries(server.fetch, ids)
+            results["dyad_postgres"] = measure(server, pg_q, connections, duration, out, False)
+    say("SQL floor (in-process)")
+    results["floor_sqlite"] = sql_floor(sqlite_url, dyad_q, out)
+    if pg_url:
+        results["floor_postgres"] = sql_floor(pg_url, pg_q, out)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    report(results, results_file)
+    say(f"written {results_file}")
+
+
+def sample_ids(events_file: Path, n: int, count: int) -> list[str]:
+    """`count` event ids spread evenly through the file (deterministic)."""
+    step = max(1, n // count)
+    with events_file.open("rb") as file:
+        ids = [orjson.loads(line)["id"] for i, line in enumerate(file) if i % step == 0]
+    return ids[:count]
+
+
+if __name__ == "__main__":
+    typer.run(main)
