@@ -65,5 +65,11 @@ bench: $(STAMP)
 bench-profile: $(STAMP)
 	$(BIN)/python bench/profile.py --n $(N) --import
 
+## Many clients reading and editing PostgreSQL through `dyad serve --workers 2` for a minute:
+## zero 5xx and no accepted write missing from the revisions, or it fails. Writes bench/LOAD.md.
+.PHONY: bench-load
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py --clients 16 --duration 60 --workers 2
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
