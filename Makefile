@@ -63,7 +63,7 @@ bench: $(STAMP)
 
 ## pyinstrument profiles of Dyad's side of the benchmark and of `dyad import` (after `make bench`).
 bench-profile: $(STAMP)
-	$(BIN)/python bench/profile.py --n $(N) --import
+	$(BIN)/python bench/profile_dyad.py --n $(N) --import
 
 ## Many clients reading and editing PostgreSQL through `dyad serve --workers 2` for a minute:
 ## zero 5xx and no accepted write missing from the revisions, or it fails. Writes bench/LOAD.md.

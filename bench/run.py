@@ -97,7 +97,7 @@ def versions() -> dict[str, str]:
         "uvicorn": uvicorn.__version__,
         "sqlite": sqlite3.sqlite_version,
         "datasette": out([str(BENCH_VENV / "bin" / "datasette"), "--version"]).split()[-1],
-        "wrk": out(["wrk", "-v"]).split(" [")[0],
+        "wrk": out(["wrk", "-v"]).split(" [")[0].removeprefix("wrk "),
     }
 
 
@@ -149,7 +149,11 @@ def load_dyad(database_url: str, data: Path) -> dict[str, Any]:
     )
     seconds = time.perf_counter() - started
     n = json.loads((data / "meta.json").read_text())["n"]
-    return {"seconds": round(seconds, 1), "events_per_s": round(n / seconds, 1)}
+    return {
+        "seconds": round(seconds, 1),
+        "events_per_s": round(n / seconds, 1),
+        "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+    }
 
 
 def recreate_postgres(server_url: str, name: str) -> str:
@@ -546,11 +550,14 @@ def report(results: dict[str, Any], path: Path) -> None:
                 f"| {_ms(p['p50_us'])} | {_ms(p['p99_us'])} | {pf:.2f} |"
             )
     lines += ["", "## Import (`dyad import`, one file, one transaction)", ""]
-    lines += ["| database | seconds | events/s |", "| --- | ---: | ---: |"]
+    lines += ["| database | seconds | events/s | measured |", "| --- | ---: | ---: | --- |"]
     for label, key in (("SQLite", "import_sqlite"), ("PostgreSQL", "import_postgres")):
         if key in results:
             imp = results[key]
-            lines.append(f"| {label} | {imp['seconds']:.0f} | {imp['events_per_s']:,.0f} |")
+            lines.append(
+                f"| {label} | {imp['seconds']:.0f} | {imp['events_per_s']:,.0f} "
+                f"| {imp.get('date', 'by an earlier run')} |"
+            )
     lines += [
         "",
         "## Same answers",

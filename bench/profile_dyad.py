@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -21,6 +21,12 @@ sys.path.insert(0, str(HERE))
 
 import inproc  # noqa: E402
 import run  # noqa: E402
+
+
+def render(profiler: Any) -> str:
+    """The call tree, library frames folded."""
+    text: str = profiler.output_text(unicode=True, color=False, show_all=False)
+    return text
 
 
 def ensure_pyinstrument() -> None:
@@ -57,7 +63,7 @@ def profile_queries(database_url: str, data: Path, n: int, out: Path, seconds: f
             for i in range(count):
                 app.get(paths[i % len(paths)])
             profiler.stop()
-            text = profiler.output_text(unicode=True, color=False, show_all=False)
+            text = render(profiler)
             header = f"{name}: {paths[0]}\n{count} requests, {mean:.2f} ms each unprofiled\n"
             (out / f"profile-{name}.txt").write_text(header + text)
             sys.stderr.write(f"{name}: {mean:.2f} ms per request in-process ({count} runs)\n")
@@ -68,7 +74,7 @@ def profile_queries(database_url: str, data: Path, n: int, out: Path, seconds: f
         profiler.start()
         app.get(queries.q6, keep_body=False)
         profiler.stop()
-        text = profiler.output_text(unicode=True, color=False, show_all=False)
+        text = render(profiler)
         header = f"q6: {queries.q6}\n{response.size} bytes, {plain:.2f} s unprofiled\n"
         (out / "profile-q6.txt").write_text(header + text)
         sys.stderr.write(f"q6: {plain:.2f} s in-process\n")
