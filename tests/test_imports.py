@@ -202,3 +202,33 @@ def test_a_csv_without_the_event_columns_is_refused_whole(client, session, write
     assert error["line"] == 1
     assert "lacks the column(s)" in error["problem"]
     assert counts(session) == before
+
+
+def test_a_source_given_whole_can_be_named_by_id_in_any_other_record(client, session, writer):
+    # The record giving the source links to a later one, so the link order writes the
+    # record that names the source by id first.
+    source = {"url": "https://news.example.org/whole", "title": "Whole", "id": "whole-source"}
+    records = [
+        {
+            "id": "gives-source",
+            "title": "Gives the source",
+            "date": "2014-03",
+            "countries": ["AZE", "IRN"],
+            "type": "consult",
+            "citations": [{"source": source}],
+            "links": [{"event_id": "names-source", "relation": "follows"}],
+        },
+        {
+            "id": "names-source",
+            "title": "Names the source",
+            "date": "2014-02",
+            "countries": ["AZE", "IRN"],
+            "type": "consult",
+            "citations": [{"source_id": "whole-source", "stance": "disputes"}],
+        },
+    ]
+    response = client.post("/v1/imports", json=records, headers=writer)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 2
+    cited = client.get("/v1/sources/whole-source").json()
+    assert sorted(event["id"] for event in cited["events"]) == ["gives-source", "names-source"]

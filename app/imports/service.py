@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from app.core.errors import Conflict, DyadError
 from app.events.models import Event, EventCreate, EventExternalId
 from app.events.writes import create_event, event_id_for, replace_event
-from app.sources.service import find_by_url
+from app.sources.service import ensure_source, find_by_url
 
 
 class Mode(StrEnum):
@@ -167,6 +167,16 @@ def import_records(
             parsed.append((line, _validate(session, record)))
         except (ValueError, ValidationError) as error:
             report.errors.append(_error(line, record, error))
+    # Sources given whole go in first: another record may name them by id, and the link
+    # order below may write that record before the one that gives the source.
+    for line, data in parsed:
+        try:
+            with session.begin_nested():
+                for citation in data.citations:
+                    if citation.source is not None:
+                        ensure_source(session, citation.source)
+        except DyadError as error:
+            report.errors.append({"line": line, "id": event_id_for(data), "problem": error.detail})
     for line, data in _in_link_order(parsed):
         try:
             with session.begin_nested():  # a bad record can't spoil the transaction
