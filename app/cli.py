@@ -278,13 +278,13 @@ def import_files(
     ] = "import",
 ) -> None:
     """Load events from files, all or nothing per file (the same rules as POST /v1/imports)."""
-    from app.core.db import begin_write, session_factory
+    from app.core.db import begin_write, refresh_statistics, session_factory
     from app.imports import service as imports
 
     settings = _settings()
     _migrate(settings)
     engine = create_db_engine(settings.database_url)
-    failed = False
+    failed = wrote = False
     try:
         for path in files:
             fmt = imports.format_of(path.name)
@@ -317,6 +317,9 @@ def import_files(
                 f"{path}: {verb} {report.created} created, {report.updated} updated, "
                 f"{report.unchanged} unchanged"
             )
+            wrote = wrote or (not dry_run and bool(report.created or report.updated))
+        if wrote:
+            refresh_statistics(engine)  # the planner's row counts are stale after a bulk load
     finally:
         engine.dispose()
     if failed:

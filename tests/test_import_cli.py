@@ -173,3 +173,20 @@ def test_a_missing_file_is_a_usage_error(database_url):
     result = dyad("import", "nowhere.json")
     assert result.exit_code == 2
     assert "nowhere.json" in result.stderr
+
+
+def test_an_import_leaves_fresh_planner_statistics(database_url, tmp_path):
+    (tmp_path / "sheet.csv").write_text(CSV, "utf-8")
+    assert dyad("import", "sheet.csv").exit_code == 0
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                statement = "SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'event'"
+                analyzed = "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                assert connection.exec_driver_sql(analyzed + "WHERE relname = 'event'").scalar()
+            else:
+                statement = "SELECT stat FROM sqlite_stat1 WHERE tbl = 'event' LIMIT 1"
+            assert connection.exec_driver_sql(statement).scalar() is not None
+    finally:
+        engine.dispose()

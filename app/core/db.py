@@ -107,6 +107,12 @@ def is_statement_timeout(error: DBAPIError) -> bool:
     return isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """ANALYZE: fresh row counts for the query planner, after a bulk load."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+
+
 def ping(engine: Engine) -> None:
     """Raise unless the database answers a trivial query."""
     with engine.connect() as connection:
