@@ -7,10 +7,9 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from app.actors.models import Actor, ActorCreate, ActorPublicWithCount, ActorQuery
-from app.core.db import utcnow
-from app.core.errors import BadRequest, Conflict, InvalidInput, NotFound
+from app.core.errors import BadRequest, Conflict, NotFound
 from app.core.pagination import decode_cursor, encode_cursor
-from app.core.preconditions import check_version, merge_patch, validate_patched
+from app.core.preconditions import apply_patched, check_version, patched
 from app.core.slugs import SLUG, free_id, make_slug
 from app.events.models import Event, EventActor
 
@@ -180,20 +179,9 @@ def patch_actor(
     if actor is None:
         raise NotFound(f"No actor with id {actor_id!r}.")
     check_version("actor", actor.version, if_match)
-    current = {name: getattr(actor, name) for name in _WRITABLE}
-    data = validate_patched(ActorCreate, merge_patch(current, patch), "actor")
-    if data.id not in (None, actor_id):
-        raise InvalidInput(f"An actor's id never changes: this one is {actor_id!r}.")
-    changes = data.model_dump(exclude={"id"})
-    if changes == ActorCreate.model_validate(current).model_dump(exclude={"id"}):
-        return actor
-    for name, value in changes.items():
-        setattr(actor, name, value)
-    actor.version += 1
-    actor.updated_at = utcnow()
-    session.add(actor)
-    session.flush()
+    data = patched(actor, ActorCreate, patch, "actor")
+    if data is not None:
+        apply_patched(actor, data)
+        session.add(actor)
+        session.flush()
     return actor
-
-
-_WRITABLE = set(ActorCreate.model_fields) - {"id"}

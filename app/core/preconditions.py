@@ -6,6 +6,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Header
 from pydantic import BaseModel, ValidationError
 
+from app.core.db import utcnow
 from app.core.errors import BadRequest, InvalidInput, PreconditionFailed, PreconditionRequired
 
 M = TypeVar("M", bound=BaseModel)
@@ -73,3 +74,25 @@ def validate_patched(model: type[M], merged: Any, what: str) -> M:
                 {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"]} for e in error.errors()
             ],
         ) from None
+
+
+def patched(row: Any, model: type[M], patch: dict[str, Any], what: str) -> M | None:
+    """`row`'s writable fields (those of `model`) with a JSON Merge Patch applied and validated,
+    or None when the patch changes nothing. A patch may not change the id."""
+    current = model.model_validate({name: getattr(row, name) for name in _writable(model)})
+    data = validate_patched(model, merge_patch(current.model_dump(), patch), what)
+    if getattr(data, "id", None) not in (None, row.id):
+        raise InvalidInput(f"The id of a {what} never changes: this one is {row.id!r}.")
+    return None if data.model_dump(exclude={"id"}) == current.model_dump(exclude={"id"}) else data
+
+
+def apply_patched(row: Any, data: BaseModel) -> None:
+    """Write `data`'s fields (but the id) onto `row`, as its next version."""
+    for name, value in data.model_dump(exclude={"id"}).items():
+        setattr(row, name, value)
+    row.version += 1
+    row.updated_at = utcnow()
+
+
+def _writable(model: type[BaseModel]) -> set[str]:
+    return set(model.model_fields) - {"id"}

@@ -6,10 +6,9 @@ from sqlalchemy import func, literal, or_, tuple_
 from sqlmodel import Session, col, select
 
 from app.actors.service import contains_text, decode_text_cursor, equals_text
-from app.core.db import utcnow
-from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.errors import Conflict, NotFound
 from app.core.pagination import encode_cursor
-from app.core.preconditions import check_version, merge_patch, validate_patched
+from app.core.preconditions import apply_patched, check_version, patched
 from app.core.slugs import SLUG, free_id, make_slug
 from app.events.models import Citation, Event
 from app.sources.models import (
@@ -138,22 +137,13 @@ def patch_source(
     if source is None:
         raise NotFound(f"No source with id {source_id!r}.")
     check_version("source", source.version, if_match)
-    current = SourceCreate.model_validate({n: getattr(source, n) for n in _WRITABLE}).model_dump()
-    data = validate_patched(SourceCreate, merge_patch(current, patch), "source")
-    if data.id not in (None, source_id):
-        raise InvalidInput(f"A source's id never changes: this one is {source_id!r}.")
-    if data.model_dump() == current | {"id": data.id}:
+    data = patched(source, SourceCreate, patch, "source")
+    if data is None:
         return source
     holder = find_by_url(session, data.url)
     if holder is not None and holder.id != source_id:
         raise Conflict(f"Source {holder.id!r} has this URL already.", source_id=holder.id)
-    for name, value in data.model_dump(exclude={"id"}).items():
-        setattr(source, name, value)
-    source.version += 1
-    source.updated_at = utcnow()
+    apply_patched(source, data)
     session.add(source)
     session.flush()
     return source
-
-
-_WRITABLE = set(SourceCreate.model_fields) - {"id"}

@@ -19,30 +19,13 @@ from app.core.db import create_db_engine
 from tests.e2e.test_serve import (
     DYAD,
     SHUTDOWN_SECONDS,
-    Server,
     _environment,
     _free_port,
     _stop,
-    _wait_until_healthy,
+    start_server,
 )
 
 PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-
-def _start_server(env: dict[str, str], tmp_path: Path) -> Server:
-    port = _free_port()
-    stderr_path = tmp_path / f"serve-{port}.stderr"
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", stderr_path, env)
-    _wait_until_healthy(server)
-    return server
 
 
 def _write_key(env: dict[str, str], tmp_path: Path) -> str:
@@ -64,7 +47,7 @@ def _write_key(env: dict[str, str], tmp_path: Path) -> str:
 def test_sigterm_lets_an_import_in_flight_finish_and_commit(fresh_database_url, tmp_path):
     env = _environment(fresh_database_url, DYAD_RATE_LIMIT="off")
     key = _write_key(env, tmp_path)
-    server = _start_server(env, tmp_path)
+    server = start_server(env, tmp_path)
     uploading, signalled = threading.Event(), threading.Event()
     rows = [f"late-{n},Event {n} of a slow upload,2015,AZE;IRN,consult\n" for n in range(50)]
 
@@ -188,7 +171,7 @@ def test_postgresql_stopped_and_started_gives_503s_then_service_without_restart(
     key = _write_key(env, tmp_path)
     writer = {"Authorization": f"Bearer {key}"}
     event = {"title": "Written while the database was down", "date": "2016", "type": "consult"}
-    server = _start_server(env, tmp_path)
+    server = start_server(env, tmp_path)
     pid = server.process.pid
     client = httpx.Client(base_url=server.base_url, timeout=10)
     try:

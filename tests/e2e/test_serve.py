@@ -98,22 +98,32 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
     assert seeded.returncode == 0, seeded.stderr
     assert "created" in seeded.stderr
 
+    running = start_server(env, tmp_path)
+    try:
+        yield running
+    finally:
+        _stop(running.process)
+
+
+def start_server(env: dict[str, str], cwd: Path) -> Server:
+    """`dyad serve` on a free port with `env`, answering /healthz; stopped if it never does."""
     port = _free_port()
-    stderr_path = tmp_path / "serve.stderr"
+    stderr_path = cwd / f"serve-{port}.stderr"
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
             [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
-            cwd=tmp_path,
+            cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
     running = Server(process, f"http://127.0.0.1:{port}", stderr_path, env)
     try:
         _wait_until_healthy(running)
-        yield running
-    finally:
+    except BaseException:
         _stop(process)
+        raise
+    return running
 
 
 def test_served_dyad_lists_the_seeded_events_in_date_order_with_citations(server):
