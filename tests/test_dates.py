@@ -100,3 +100,43 @@ def test_precision_names_sort_finest_first():
     assert sorted(["year", "month", "day"]) == ["day", "month", "year"]
     assert [p.value for p in Precision] == ["day", "month", "year"]
     assert sorted(p.value for p in Precision) == [p.value for p in Precision]
+
+
+def _grammar_bounds(text: str) -> tuple[date, date] | None:
+    """What edtf's full grammar makes of `text`: the reference `parse` must agree with."""
+    from edtf import parse_edtf, struct_time_to_date
+
+    try:
+        parsed = parse_edtf(text)
+        return struct_time_to_date(parsed.lower_strict()), struct_time_to_date(
+            parsed.upper_strict()
+        )
+    except Exception:
+        return None
+
+
+_SAMPLE = [
+    year + month + day + qualifier
+    for year in ("1900", "1990", "2000", "2012", "2013", "2024")
+    for month, days in [("", [""])]
+    + [(f"-{m:02d}", ["", *(f"-{d:02d}" for d in (1, 15, 28, 29, 30, 31))]) for m in range(1, 13)]
+    for day in days
+    for qualifier in ("", "?", "~", "%")
+]
+
+
+def test_bounds_agree_with_the_edtf_grammar_for_every_month_and_edge_day():
+    for text in _SAMPLE:
+        expected = _grammar_bounds(text)
+        if expected is None:
+            with pytest.raises(InvalidDate):
+                parse(text)
+        else:
+            assert (parse(text).lower, parse(text).upper) == expected, text
+
+
+def test_seasons_and_impossible_months_are_refused():
+    # EDTF's seasons (2013-21 = spring) have no month precision: Dyad refuses them.
+    for text in ("2013-21", "2013-24", "2013-00", "2013-13", "2013-01-00", "2013-01-32"):
+        with pytest.raises(InvalidDate):
+            parse(text)

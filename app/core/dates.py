@@ -8,7 +8,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
 
-from edtf import EDTFParseException, parse_edtf, struct_time_to_date
+from edtf import Date as EdtfDay
+from edtf import struct_time_to_date
 from pydantic import AfterValidator, Field
 
 
@@ -26,7 +27,7 @@ class InvalidDate(ValueError):
 
 # The subset of EDTF that Dyad stores: a year, month or day, optionally qualified as
 # uncertain (?), approximate (~) or both (%). The edtf package checks the calendar.
-_ACCEPTED = re.compile(r"(\d{4})(-\d{2})?(-\d{2})?([?~%])?")
+_ACCEPTED = re.compile(r"(\d{4})(-\d{2})?(-\d{2})?([?~%])?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class DateBounds:
     precision: Precision
 
 
-@lru_cache(maxsize=65536)  # edtf's parser takes milliseconds; dates repeat a lot
+@lru_cache(maxsize=65536)  # dates repeat a lot in imports and queries
 def parse(text: str) -> DateBounds:
     """Parse an EDTF date such as `2012`, `2012-08`, `2012-08-30`, `2013?` or `2012-08~`."""
     match = _ACCEPTED.fullmatch(text)
@@ -45,13 +46,17 @@ def parse(text: str) -> DateBounds:
             f"{text!r} is not a supported EDTF date: use YYYY, YYYY-MM or YYYY-MM-DD, "
             "optionally followed by ? (uncertain), ~ (approximate) or % (both)"
         )
+    year, month, day, _qualifier = match.groups()
+    # The regex has already split the text, so edtf's Date is built from the parts rather
+    # than by its grammar (milliseconds a string, most of an import's time). Strict bounds
+    # ignore ? ~ %, and an impossible day or month (2013-02-30, 2013-13) raises ValueError.
     try:
-        parsed = parse_edtf(text)
+        parsed = EdtfDay(year=year, month=month and month[1:], day=day and day[1:])
         lower = struct_time_to_date(parsed.lower_strict())
         upper = struct_time_to_date(parsed.upper_strict())
-    except (EDTFParseException, ValueError):
+    except ValueError:
         raise InvalidDate(f"{text!r} is not a valid calendar date") from None
-    precision = Precision.day if match[3] else Precision.month if match[2] else Precision.year
+    precision = Precision.day if day else Precision.month if month else Precision.year
     return DateBounds(lower=lower, upper=upper, precision=precision)
 
 
