@@ -288,10 +288,14 @@ def import_files(
     try:
         for path in files:
             fmt = imports.format_of(path.name)
-            records = list(imports.read_records(path.read_bytes(), fmt))
-            with session_factory(engine)() as session, _progress(sys.stderr.isatty()) as bar:
+            with (
+                path.open("rb") as stream,
+                session_factory(engine)() as session,
+                _progress(sys.stderr.isatty()) as bar,
+            ):
+                records = imports.read_records(stream, fmt)  # read as they are imported
                 begin_write(session)
-                task = bar.add_task(path.name, total=len(records))
+                task = bar.add_task(path.name, total=None)
                 try:
                     report = imports.import_records(
                         session,

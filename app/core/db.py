@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import (
     DateTime,
@@ -50,6 +51,8 @@ def create_db_engine(url: str, *, statement_timeout: float | None = None, **kwar
     `statement_timeout` (seconds) cancels any one statement that runs longer: the API's
     engine has one; migrations, imports and exports from the command line do not.
     """
+    # orjson for JSON columns (revisions): several times faster than the json module.
+    kwargs.setdefault("json_serializer", _json_text)
     if not is_sqlite(url):
         options = {}
         if statement_timeout:
@@ -83,6 +86,10 @@ def create_db_engine(url: str, *, statement_timeout: float | None = None, **kwar
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _limit_statements(engine: Engine, seconds: float) -> None:

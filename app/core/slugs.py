@@ -1,6 +1,7 @@
 """Readable, URL-safe ids made from text."""
 
 import re
+from collections.abc import Set
 from typing import Annotated
 
 from pydantic import StringConstraints
@@ -22,10 +23,12 @@ def make_slug(*parts: str, max_length: int = 120) -> str:
     return slug or "item"
 
 
-def free_id(session: Session, model: type[SQLModel], base: str) -> str:
-    """`base`, or `base-2`, `base-3`…: the first id no row of `model` has yet."""
+def free_id(
+    session: Session, model: type[SQLModel], base: str, taken: Set[str] = frozenset()
+) -> str:
+    """`base`, or `base-2`, `base-3`…: the first id no row of `model` has yet, nor `taken`."""
     candidate, n = base, 1
-    while session.get(model, candidate) is not None:
+    while candidate in taken or session.get(model, candidate) is not None:
         n += 1
         candidate = f"{base}-{n}"
     return candidate

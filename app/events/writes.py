@@ -56,7 +56,7 @@ def create_event(session: Session, data: EventCreate, *, key_name: str | None = 
     if session.get(Event, event_id) is not None:
         raise Conflict(f"An event with id {event_id!r} exists already.")
     _check_references(session, data, event_id)
-    event = Event(id=event_id, **_columns(data))
+    event = Event(id=event_id, **event_columns(data))
     session.add(event)
     _add_children(session, event_id, data)
     session.flush()
@@ -84,7 +84,7 @@ def replace_event(
     for table in CHILD_TABLES:
         session.execute(delete(table).where(col(table.event_id) == event_id))
     session.expire(event)
-    for name, value in _columns(data).items():
+    for name, value in event_columns(data).items():
         setattr(event, name, value)
     _add_children(session, event_id, data)
     _bump(event)
@@ -239,7 +239,7 @@ def _bump(event: Event) -> None:
     event.updated_at = utcnow()
 
 
-def _columns(data: EventCreate) -> dict[str, Any]:
+def event_columns(data: EventCreate) -> dict[str, Any]:
     bounds = span(data.date, data.end_date)
     location = data.location or Location()
     return {

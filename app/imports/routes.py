@@ -1,5 +1,6 @@
 """POST /v1/imports: many events in one request, in one transaction."""
 
+import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -78,7 +79,7 @@ def import_events(
     Records match stored events by `id` or by any of their `external_ids`. On any bad
     record the answer is 422 with every bad line in `errors`, and nothing is written.
     """
-    records = service.read_records(body, fmt)
+    records = service.read_records(io.BytesIO(body), fmt)
     report = service.import_records(session, records, mode=mode, key_name=key.name)
     if dry_run:
         session.rollback()

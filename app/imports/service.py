@@ -11,16 +11,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from http import HTTPStatus
-from typing import Any
+from itertools import islice
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import orjson
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from app.core.errors import Conflict, DyadError
-from app.events.models import Event, EventCreate, EventExternalId
-from app.events.writes import create_event, event_id_for, replace_event
-from app.sources.service import ensure_source, find_by_url
+from app.core.db import utcnow
+from app.core.errors import DyadError
+from app.events.bulk import NewEvent, add_links, create_events, external_ids_held
+from app.events.models import Event, EventCreate
+from app.events.writes import event_id_for, replace_event
+from app.sources.models import Source
+from app.sources.service import ensure_sources, find_by_url
 
 
 class Mode(StrEnum):
@@ -75,45 +79,63 @@ class InvalidRecords(DyadError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
-def read_records(data: bytes, fmt: InputFormat) -> Iterator[tuple[int, Any]]:
-    """(line, record) pairs; a line that can't be read at all yields an Exception."""
+def read_records(stream: BinaryIO, fmt: InputFormat) -> Iterator[tuple[int, Any]]:
+    """(line, record) pairs read as they come; a line that can't be read yields an Exception.
+
+    NDJSON and CSV are read line by line, so a file of a million events is never held whole.
+    """
     try:
-        text = data.decode("utf-8-sig")
+        if fmt == InputFormat.json:
+            yield from _json_records(stream.read().decode("utf-8-sig"))
+        elif fmt == InputFormat.ndjson:
+            yield from _ndjson_records(stream)
+        else:
+            yield from _csv_records(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
     except UnicodeDecodeError as error:
         yield 1, ValueError(f"not UTF-8 text: {error}")
+
+
+def _json_records(text: str) -> Iterator[tuple[int, Any]]:
+    try:
+        items = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        yield 1, ValueError(f"not valid JSON: {error}")
         return
-    if fmt == InputFormat.json:
+    if not isinstance(items, list):
+        yield 1, ValueError("a JSON import is an array of events")
+        return
+    yield from enumerate(items, start=1)
+
+
+def _ndjson_records(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
+    for number, raw in enumerate(stream, start=1):
         try:
-            items = orjson.loads(text)
-        except orjson.JSONDecodeError as error:
-            yield 1, ValueError(f"not valid JSON: {error}")
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            yield number, ValueError(f"not UTF-8 text: {error}")
             return
-        if not isinstance(items, list):
-            yield 1, ValueError("a JSON import is an array of events")
-            return
-        yield from enumerate(items, start=1)
-    elif fmt == InputFormat.ndjson:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    yield number, orjson.loads(line)
-                except orjson.JSONDecodeError as error:
-                    yield number, ValueError(f"not valid JSON: {error}")
-    else:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        missing = CSV_REQUIRED - {name.strip() for name in reader.fieldnames or []}
-        if missing:
-            yield (
-                1,
-                ValueError(
-                    "the CSV header row lacks the column(s) "
-                    + ", ".join(sorted(missing))
-                    + "; an event needs title, date and type (see the CSV export for every column)"
-                ),
-            )
-            return
-        for row in reader:
-            yield reader.line_num, _from_csv(row)
+        if line.strip():
+            try:
+                yield number, orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                yield number, ValueError(f"not valid JSON: {error}")
+
+
+def _csv_records(text: TextIO) -> Iterator[tuple[int, Any]]:
+    reader = csv.DictReader(text)
+    missing = CSV_REQUIRED - {name.strip() for name in reader.fieldnames or []}
+    if missing:
+        yield (
+            1,
+            ValueError(
+                "the CSV header row lacks the column(s) "
+                + ", ".join(sorted(missing))
+                + "; an event needs title, date and type (see the CSV export for every column)"
+            ),
+        )
+        return
+    for row in reader:
+        yield reader.line_num, _from_csv(row)
 
 
 def _from_csv(row: dict[str, str | None]) -> dict[str, Any]:
@@ -149,6 +171,11 @@ def _split(cell: str | None) -> list[str]:
     return [part.strip() for part in (cell or "").split(";") if part.strip()]
 
 
+# Records validated and written together: big enough for set-based writes, small enough to
+# keep memory flat on a file of a million events.
+BATCH_SIZE = 2000
+
+
 def import_records(
     session: Session,
     records: Iterable[tuple[int, Any]],
@@ -158,38 +185,151 @@ def import_records(
 ) -> ImportReport:
     """Write every record, or none: raises InvalidRecords listing every bad line.
 
+    New events go in batch by batch (app.events.bulk); records of stored events are applied
+    one by one after them, since a record may link to an event further down the file.
     The caller commits (or, for a dry run, rolls back) the transaction.
     """
-    report = ImportReport()
-    parsed: list[tuple[int, EventCreate]] = []
-    for line, record in records:
-        try:
-            parsed.append((line, _validate(session, record)))
-        except (ValueError, ValidationError) as error:
-            report.errors.append(_error(line, record, error))
-    # Sources given whole go in first: another record may name them by id, and the link
-    # order below may write that record before the one that gives the source.
-    for line, data in parsed:
-        try:
-            with session.begin_nested():
-                for citation in data.citations:
-                    if citation.source is not None:
-                        ensure_source(session, citation.source)
-        except DyadError as error:
-            report.errors.append({"line": line, "id": event_id_for(data), "problem": error.detail})
-    for line, data in _in_link_order(parsed):
-        try:
-            with session.begin_nested():  # a bad record can't spoil the transaction
-                _write(session, data, mode, key_name, report)
-        except DyadError as error:
-            report.errors.append({"line": line, "id": event_id_for(data), "problem": error.detail})
-    if report.errors:
-        report.errors.sort(key=lambda error: error["line"])
-        raise InvalidRecords(
-            f"{len(report.errors)} of the records are invalid: nothing was imported.",
-            errors=report.errors,
+    run = _Import(session, mode, key_name)
+    for batch in _batches(records, BATCH_SIZE):
+        run.add(batch)
+    return run.finish()
+
+
+T = TypeVar("T")
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _Import:
+    """One import in progress: what has been written, and what waits for the end."""
+
+    def __init__(self, session: Session, mode: Mode, key_name: str | None) -> None:
+        self.session, self.mode, self.key_name = session, mode, key_name
+        self.report = ImportReport()
+        self.updates: list[tuple[int, EventCreate, str]] = []  # (line, record, stored id)
+        self.waiting: list[NewEvent] = []  # citing sources that a later record may give
+        self.links: list[tuple[NewEvent, str, str]] = []
+
+    def add(self, batch: Iterable[tuple[int, Any]]) -> None:
+        valid = []
+        for line, record in batch:
+            try:
+                valid.append((line, _validate(self.session, record)))
+            except (ValueError, ValidationError) as error:
+                self.report.errors.append(_error(line, record, error))
+        new: list[NewEvent] = []
+        for line, data, stored_id in self._matched(self._with_sources(valid)):
+            event_id = event_id_for(data)
+            if stored_id is None:
+                new.append(NewEvent(line, event_id, data))
+            elif self.mode == Mode.create:
+                self._refuse(
+                    line, event_id, f"event {stored_id or event_id!r} exists already (mode=create)"
+                )
+            else:
+                self.updates.append((line, data, stored_id or event_id))
+        named = {c.source_id for n in new for c in n.data.citations}
+        stored = set(self.session.exec(select(Source.id).where(col(Source.id).in_(named))).all())
+        ready: list[NewEvent] = []
+        for record in new:
+            cited = all(c.source_id in stored for c in record.data.citations)
+            (ready if cited else self.waiting).append(record)
+        self._create(ready)
+
+    def finish(self) -> ImportReport:
+        self._create(self.waiting)
+        for problem in add_links(self.session, self.links):
+            self._refuse(problem.line, problem.id, problem.problem)
+        for line, data, stored_id in self.updates:
+            try:
+                with self.session.begin_nested():  # a bad record can't spoil the transaction
+                    self._update(data, stored_id)
+            except DyadError as error:
+                self._refuse(line, stored_id, error.detail)
+        errors = self.report.errors
+        if errors:
+            errors.sort(key=lambda error: error["line"])
+            raise InvalidRecords(
+                f"{len(errors)} of the records are invalid: nothing was imported.", errors=errors
+            )
+        return self.report
+
+    def _refuse(self, line: int, event_id: str | None, problem: str) -> None:
+        self.report.errors.append({"line": line, "id": event_id, "problem": problem})
+
+    def _with_sources(
+        self, records: list[tuple[int, EventCreate]]
+    ) -> list[tuple[int, EventCreate]]:
+        """The records with every source given whole stored, and cited by its id."""
+        given = [c.source for _, data in records for c in data.citations if c.source is not None]
+        if not given:
+            return records
+        ids, refused = ensure_sources(self.session, given)
+        resolved = []
+        for line, data in records:
+            problems = [
+                refused[c.source.url]
+                for c in data.citations
+                if c.source and c.source.url in refused
+            ]
+            if problems:
+                self._refuse(line, event_id_for(data), "; ".join(problems) + ".")
+                continue
+            citations = [
+                c.model_copy(update={"source_id": ids[c.source.url], "source": None})
+                if c.source is not None
+                else c
+                for c in data.citations
+            ]
+            resolved.append((line, data.model_copy(update={"citations": citations})))
+        return resolved
+
+    def _matched(
+        self, records: list[tuple[int, EventCreate]]
+    ) -> Iterator[tuple[int, EventCreate, str | None]]:
+        """Each record with the stored event it is: same id, or else the same external id."""
+        ids = {event_id_for(data) for _, data in records}
+        stored = set(self.session.exec(select(Event.id).where(col(Event.id).in_(ids))).all())
+        held = external_ids_held(self.session, [data for _, data in records])
+        seen: set[str] = set()
+        for line, data in records:
+            event_id = event_id_for(data)
+            if event_id in stored or event_id in seen:
+                yield line, data, event_id
+            else:
+                holders = [held[item] for item in data.external_ids.items() if item in held]
+                yield line, data, holders[0] if holders else None
+            seen.add(event_id)
+
+    def _create(self, new: list[NewEvent]) -> None:
+        if not new:
+            return
+        problems = create_events(self.session, new, key_name=self.key_name, now=utcnow())
+        refused = {problem.line for problem in problems}
+        for problem in problems:
+            self._refuse(problem.line, problem.id, problem.problem)
+        created = [n for n in new if n.line not in refused]
+        self.report.created += len(created)
+        self.links += [
+            (n, link.event_id, link.relation.value) for n in created for link in n.data.links
+        ]
+
+    def _update(self, data: EventCreate, stored_id: str) -> None:
+        _event, changed = replace_event(
+            self.session,
+            stored_id,
+            data.model_copy(update={"id": stored_id}),
+            if_match=None,
+            key_name=self.key_name,
         )
-    return report
+        if changed:
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
 
 
 def _validate(session: Session, record: Any) -> EventCreate:
@@ -217,45 +357,6 @@ def _cite_by_url(session: Session, citation: Any) -> Any:
     return rest | {"source_id": source.id}
 
 
-def _write(
-    session: Session, data: EventCreate, mode: Mode, key_name: str | None, report: ImportReport
-) -> None:
-    existing = _match(session, data)
-    if existing is None:
-        create_event(session, data, key_name=key_name)
-        report.created += 1
-        return
-    if mode == Mode.create:
-        raise Conflict(f"event {existing!r} exists already (mode=create)")
-    _event, changed = replace_event(
-        session,
-        existing,
-        data.model_copy(update={"id": existing}),
-        if_match=None,
-        key_name=key_name,
-    )
-    if changed:
-        report.updated += 1
-    else:
-        report.unchanged += 1
-
-
-def _match(session: Session, data: EventCreate) -> str | None:
-    """The stored event this record is: same id, or else one of the same external ids."""
-    event_id = event_id_for(data)
-    if session.get(Event, event_id) is not None:
-        return event_id
-    for scheme, value in data.external_ids.items():
-        held_by = session.exec(
-            select(EventExternalId.event_id).where(
-                col(EventExternalId.scheme) == scheme, col(EventExternalId.value) == value
-            )
-        ).first()
-        if held_by is not None:
-            return held_by
-    return None
-
-
 def _error(line: int, record: Any, error: Exception) -> dict[str, Any]:
     record_id = record.get("id") if isinstance(record, dict) else None
     if isinstance(error, ValidationError):
@@ -266,23 +367,3 @@ def _error(line: int, record: Any, error: Exception) -> dict[str, Any]:
     else:
         problem = str(error)
     return {"line": line, "id": record_id, "problem": problem}
-
-
-def _in_link_order(records: list[tuple[int, EventCreate]]) -> list[tuple[int, EventCreate]]:
-    """Records ordered so that an event is written before the events that link to it."""
-    pending = dict(enumerate(records))
-    ids = {event_id_for(data) for _, data in records}
-    ordered: list[tuple[int, EventCreate]] = []
-    written: set[str] = set()
-    while pending:
-        ready = [
-            index
-            for index, (_, data) in pending.items()
-            if all(link.event_id in written or link.event_id not in ids for link in data.links)
-        ]
-        if not ready:  # a cycle: write the rest in file order; the links will say what's wrong
-            ready = list(pending)
-        for index in ready:
-            ordered.append(pending.pop(index))
-            written.add(event_id_for(ordered[-1][1]))
-    return ordered

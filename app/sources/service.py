@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from sqlalchemy import func, literal, or_, tuple_
+from sqlalchemy import func, insert, literal, or_, tuple_
 from sqlmodel import Session, col, select
 
 from app.actors.service import contains_text, decode_text_cursor, equals_text
+from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import encode_cursor
 from app.core.preconditions import apply_patched, check_version, patched
@@ -40,6 +41,45 @@ def ensure_source(session: Session, data: SourceCreate) -> tuple[Source, bool]:
     session.add(source)
     session.flush()
     return source, True
+
+
+def ensure_sources(
+    session: Session, given: list[SourceCreate]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """`ensure_source` for many at once: one query to match URLs, one INSERT for the new.
+
+    Returns the stored id of each URL, and for URLs that could not be stored, why (an id
+    that another source holds). The first source given for a URL is the one created.
+    """
+    by_url: dict[str, SourceCreate] = {}
+    for source in given:
+        by_url.setdefault(source.url, source)
+    ids: dict[str, str] = dict(
+        session.exec(select(Source.url, Source.id).where(col(Source.url).in_(by_url))).all()
+    )
+    new = [source for url, source in by_url.items() if url not in ids]
+    named = [source.id for source in new if source.id is not None]
+    taken = set(session.exec(select(Source.id).where(col(Source.id).in_(named))).all())
+    refused: dict[str, str] = {}
+    rows = []
+    now = utcnow()
+    for source in new:
+        source_id = source.id
+        if source_id is None:
+            base = make_slug(source.publisher or "", source.title)
+            source_id = free_id(session, Source, base, taken)
+        elif source_id in taken:
+            refused[source.url] = f"source id {source_id!r} belongs to another URL"
+            continue
+        taken.add(source_id)
+        ids[source.url] = source_id
+        rows.append(
+            source.model_dump(exclude={"id"})
+            | {"id": source_id, "version": 1, "created_at": now, "updated_at": now}
+        )
+    if rows:
+        session.execute(insert(Source), rows)
+    return ids, refused
 
 
 def list_sources(

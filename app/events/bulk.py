@@ -1,0 +1,276 @@
+"""Creating many new events at once, set by set: the path of `dyad import` and POST /v1/imports.
+
+A batch of new events goes in with one multi-row INSERT per table (event, countries, tags,
+actors, citations, external ids, revisions) instead of ORM objects flushed one by one, and
+with one query per kind of reference to check (actors, sources, external ids) instead of one
+per record. Each revision holds the same JSON that `writes.record` stores for a single create,
+built from the validated record and the actors and sources it names (a test compares them).
+Links come last (`add_links`), once every event of the import exists: a record may link to
+one further down the file.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import Table, insert, select, tuple_
+from sqlmodel import Session, col
+
+from app.actors.models import Actor
+from app.events.models import (
+    Citation,
+    Event,
+    EventActor,
+    EventCountry,
+    EventCreate,
+    EventExternalId,
+    EventLink,
+    EventTag,
+    Revision,
+)
+from app.events.writes import event_columns
+from app.sources.models import Source, SourcePublic
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    line: int  # where the record was in its file, for error messages
+    id: str
+    data: EventCreate  # citations name their source by source_id (see resolve_sources)
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    id: str
+    problem: str
+
+
+_MOMENT = TypeAdapter(datetime)
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def create_events(
+    session: Session, batch: Sequence[NewEvent], *, key_name: str | None, now: datetime
+) -> list[Problem]:
+    """Insert the events of `batch`, all new ids; the records refused, and why.
+
+    Refused records write nothing; the rest are written, and their links wait for `add_links`.
+    """
+    actors = _actors(session, {actor.id for new in batch for actor in new.data.actors})
+    sources = _sources(session, {c.source_id for new in batch for c in new.data.citations})
+    held = external_ids_held(session, [new.data for new in batch])
+    problems: list[Problem] = []
+    accepted: list[NewEvent] = []
+    for new in batch:
+        refused = _refusals(new, actors, sources, held)
+        if refused:
+            problems.append(Problem(new.line, new.id, "; ".join(refused) + "."))
+            continue
+        accepted.append(new)
+        held.update({(scheme, value): new.id for scheme, value in new.data.external_ids.items()})
+    if not accepted:
+        return problems
+    moment = _MOMENT.dump_python(now, mode="json")
+    rows: dict[Any, list[dict[str, Any]]] = {
+        model: []
+        for model in (Event, EventCountry, EventTag, EventActor, Citation, EventExternalId)
+    }
+    revisions = []
+    for new in accepted:
+        event_id, data = new.id, new.data
+        columns = event_columns(data)
+        rows[Event].append(
+            {"id": event_id, **columns, "version": 1, "created_at": now, "updated_at": now}
+        )
+        countries, tags = sorted(set(data.countries)), sorted(set(data.tags))
+        rows[EventCountry] += [{"event_id": event_id, "country": c} for c in countries]
+        rows[EventTag] += [{"event_id": event_id, "tag": tag} for tag in tags]
+        rows[EventActor] += [
+            {"event_id": event_id, "actor_id": a.id, "role": a.role.value, "position": i}
+            for i, a in enumerate(data.actors)
+        ]
+        rows[Citation] += [
+            {
+                "event_id": event_id,
+                "source_id": c.source_id,
+                "stance": c.stance.value,
+                "quote": c.quote,
+                "locator": c.locator,
+            }
+            for c in data.citations
+        ]
+        rows[EventExternalId] += [
+            {"event_id": event_id, "scheme": scheme, "value": value}
+            for scheme, value in data.external_ids.items()
+        ]
+        public = {
+            "id": event_id,
+            "title": data.title,
+            "summary": data.summary,
+            "date": data.date,
+            "end_date": data.end_date,
+            "type": data.type.value,
+            "tone": data.tone,
+            "date_lower": columns["date_lower"].isoformat(),
+            "date_upper": columns["date_upper"].isoformat(),
+            "date_precision": columns["date_precision"],
+            "countries": countries,
+            "tags": tags,
+            "location": _location(columns),
+            "actors": [actors[a.id] | {"role": a.role.value} for a in data.actors],
+            "citations": [
+                {
+                    "source": sources[str(c.source_id)],
+                    "stance": c.stance.value,
+                    "quote": c.quote,
+                    "locator": c.locator,
+                }
+                for c in data.citations
+            ],
+            "status": columns["status"],
+            "links": sorted(
+                (
+                    {"event_id": link.event_id, "relation": link.relation.value}
+                    for link in data.links
+                ),
+                key=lambda link: (link["relation"], link["event_id"]),
+            ),
+            "external_ids": dict(data.external_ids),
+            "version": 1,
+            "created_at": moment,
+            "updated_at": moment,
+        }
+        revisions.append(
+            {
+                "event_id": event_id,
+                "version": 1,
+                "action": "create",
+                "data": public,
+                "key_name": key_name,
+                "created_at": now,
+            }
+        )
+    for model, table_rows in rows.items():  # events first: the others refer to them
+        if table_rows:
+            session.execute(insert(_table(model)), table_rows)
+    session.execute(insert(_table(Revision)), revisions)
+    return problems
+
+
+def add_links(session: Session, links: Iterable[tuple[NewEvent, str, str]]) -> list[Problem]:
+    """Insert (event, target id, relation) links of new events once all of them exist."""
+    pending = list(links)
+    targets = {target for _new, target, _relation in pending}
+    live: set[str] = set()
+    for chunk in _chunks(sorted(targets)):
+        live.update(
+            session.scalars(
+                select(col(Event.id)).where(
+                    col(Event.id).in_(chunk), col(Event.deleted_at).is_(None)
+                )
+            )
+        )
+    problems = [
+        Problem(new.line, new.id, f"link to unknown event {target!r}.")
+        for new, target, _relation in pending
+        if target not in live
+    ]
+    rows = [
+        {"event_id": new.id, "target_id": target, "relation": relation}
+        for new, target, relation in pending
+        if target in live
+    ]
+    if rows and not problems:
+        session.execute(insert(_table(EventLink)), rows)
+    return problems
+
+
+def _refusals(
+    new: NewEvent,
+    actors: dict[str, dict[str, Any]],
+    sources: dict[str, dict[str, Any]],
+    held: dict[tuple[str, str], str],
+) -> list[str]:
+    """What makes this record impossible to store, as writes._check_references words it."""
+    data = new.data
+    refused = [
+        f"unknown actor {a!r}" for a in sorted({a.id for a in data.actors if a.id not in actors})
+    ]
+    named = {str(c.source_id) for c in data.citations if c.source_id not in sources}
+    refused += [f"unknown source {s!r}" for s in sorted(named)]
+    if any(link.event_id == new.id for link in data.links):
+        refused.append("an event cannot link to itself")
+    refused += [
+        f"external id {scheme}={value!r} belongs to event {held[(scheme, value)]!r}"
+        for scheme, value in data.external_ids.items()
+        if (scheme, value) in held
+    ]
+    return refused
+
+
+def _actors(session: Session, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The actors with these ids as an event lists them (without the role)."""
+    found = {}
+    for chunk in _chunks(sorted(ids)):
+        rows = session.execute(
+            select(col(Actor.id), col(Actor.name), col(Actor.kind), col(Actor.country)).where(
+                col(Actor.id).in_(chunk)
+            )
+        )
+        for actor_id, name, kind, country in rows:
+            found[actor_id] = {"id": actor_id, "name": name, "kind": kind, "country": country}
+    return found
+
+
+def _sources(session: Session, ids: set[str | None]) -> dict[str, dict[str, Any]]:
+    """The sources with these ids, in their public JSON form."""
+    names = list(SourcePublic.model_fields)  # all plain text and numbers in the table
+    columns = [_table(Source).c[name] for name in names]
+    found = {}
+    for chunk in _chunks(sorted(i for i in ids if i is not None)):
+        for row in session.execute(select(*columns).where(col(Source.id).in_(chunk))):
+            found[row.id] = dict(zip(names, row, strict=True))
+    return found
+
+
+def external_ids_held(session: Session, records: list[EventCreate]) -> dict[tuple[str, str], str]:
+    """(scheme, value) -> the event holding it, for the external ids these records give."""
+    wanted = {(scheme, value) for data in records for scheme, value in data.external_ids.items()}
+    held = {}
+    for chunk in _chunks(sorted(wanted)):
+        rows = session.execute(
+            select(
+                col(EventExternalId.scheme),
+                col(EventExternalId.value),
+                col(EventExternalId.event_id),
+            ).where(tuple_(col(EventExternalId.scheme), col(EventExternalId.value)).in_(chunk))
+        )
+        held.update({(scheme, value): event_id for scheme, value, event_id in rows})
+    return held
+
+
+def _location(columns: dict[str, Any]) -> dict[str, Any] | None:
+    # As the public form shows it: a place needs a name, a country or coordinates.
+    if not (
+        columns["location_name"]
+        or columns["location_country"]
+        or columns["location_lat"] is not None
+    ):
+        return None
+    return {part: columns[f"location_{part}"] for part in ("name", "country", "lat", "lon")}
+
+
+# Values per IN list: well under SQLite's limit of bound parameters.
+_IN_SIZE = 5000
+
+
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), _IN_SIZE):
+        yield items[start : start + _IN_SIZE]

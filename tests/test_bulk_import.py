@@ -1,0 +1,178 @@
+"""The set-based import path (app.events.bulk): the same rows and revisions as one-by-one writes."""
+
+import io
+from typing import Any
+
+import orjson
+import pytest
+from sqlmodel import Session, col, func, select
+
+from app.events.models import Event, EventCreate, Revision
+from app.events.service import publish
+from app.events.writes import create_event
+from app.imports import service as imports
+from app.imports.service import InputFormat, InvalidRecords, Mode, import_records
+from app.sources.models import Source
+from tests.factories import make_actor, make_event, make_source
+
+
+def rich_record(n: int, actor: str, source_id: str, **fields: Any) -> dict[str, Any]:
+    """An event using every kind of field: actors, citations given by id and whole, links."""
+    return {
+        "id": f"bulk-{n:04d}",
+        "title": f"Bulk event {n}",
+        "summary": f"Summary {n} with Əliyev",
+        "date": "2013-03-30" if n % 2 else "2013-04~",
+        "end_date": "2013-05" if n % 3 == 0 else None,
+        "countries": ["IRN", "az", "TR"],
+        "type": "accuse",
+        "tone": -4 if n % 2 else 2.5,
+        "tags": ["Summit", "diplomacy", "summit"],
+        "location": {"name": "Baku", "country": "AZ", "lat": 40.4, "lon": 49.9},
+        "actors": [{"id": actor, "role": "initiator"}],
+        "citations": [
+            {"source_id": source_id, "stance": "supports", "quote": f"quote {n}"},
+            {
+                "source": {
+                    "url": f"https://wire.example.org/{n % 3}",
+                    "title": f"Wire {n % 3}",
+                    "publisher": "Example Wire",
+                    "published": "2013-03",
+                },
+                "stance": "disputes",
+                "locator": "para. 2",
+            },
+        ],
+        "external_ids": {"acled": f"X{n}"},
+    } | fields
+
+
+def stored_revision(session: Session, event_id: str) -> dict[str, Any]:
+    revision = session.exec(select(Revision).where(Revision.event_id == event_id)).one()
+    assert (revision.version, revision.action, revision.key_name) == (1, "create", "bulk")
+    return revision.data
+
+
+def test_revisions_hold_exactly_the_public_event_as_a_single_create_writes_it(session, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH_SIZE", 4)  # several batches, links across them
+    actor, source_id = make_actor(session), make_source(session)
+    records = [rich_record(n, actor, source_id) for n in range(10)]
+    records[2]["links"] = [{"event_id": "bulk-0009", "relation": "follows"}]
+    records[7]["links"] = [
+        {"event_id": "bulk-0001", "relation": "responds_to"},
+        {"event_id": "bulk-0000", "relation": "denies"},
+    ]
+    records[5]["location"] = {"lon": 10.0}  # only a longitude: no place, as the API shows it
+    report = import_records(session, enumerate(records, start=1), key_name="bulk")
+    assert (report.created, report.errors) == (10, [])
+    events = session.exec(select(Event).where(col(Event.id).startswith("bulk-"))).all()
+    assert len(events) == 10
+    for event in events:
+        expected = publish(session, [event])[0].model_dump(mode="json", exclude={"linked_from"})
+        assert stored_revision(session, event.id) == expected
+    # And the same as the one-by-one path writes for the same record.
+    single = create_event(
+        session, EventCreate.model_validate(rich_record(99, actor, source_id)), key_name="bulk"
+    )
+    one_by_one = stored_revision(session, single.id)
+    imported = stored_revision(session, "bulk-0009")
+    for moment in ("created_at", "updated_at"):
+        one_by_one.pop(moment), imported.pop(moment)
+    renamed = {"id": "bulk-0009", "title": "Bulk event 9", "summary": "Summary 9 with Əliyev"}
+    one_by_one |= renamed | {"external_ids": {"acled": "X9"}}
+    one_by_one["citations"][0]["quote"] = "quote 9"
+    one_by_one["citations"][1]["source"] = imported["citations"][1]["source"]
+    assert imported == one_by_one
+
+
+def test_a_source_given_whole_in_a_later_batch_may_be_named_by_id_earlier(session, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    records = [
+        {
+            "id": f"names-{n}",
+            "title": f"Names {n}",
+            "date": "2014",
+            "countries": ["AZE", "IRN"],
+            "type": "consult",
+            "citations": [{"source_id": "late-source"}],
+        }
+        for n in range(3)
+    ]
+    records.append(
+        {
+            "id": "gives",
+            "title": "Gives",
+            "date": "2014",
+            "countries": ["AZE", "IRN"],
+            "type": "consult",
+            "citations": [
+                {"source": {"id": "late-source", "url": "https://late.example/a", "title": "Late"}}
+            ],
+        }
+    )
+    report = import_records(session, enumerate(records, start=1))
+    assert (report.created, report.errors) == (4, [])
+    assert session.get(Source, "late-source") is not None
+
+
+def test_every_kind_of_bad_reference_is_listed_with_its_line_and_nothing_is_kept(session):
+    taken = make_event(session, external_ids={"acled": "TAKEN"}).id
+    make_source(session, id="held-id", url="https://held.example/1")
+    before = session.exec(select(func.count()).select_from(Event)).one()
+    base = {"date": "2014", "countries": ["AZE", "IRN"], "type": "consult"}
+    records = [
+        base | {"id": "fine", "title": "Fine"},
+        base | {"id": "a", "title": "A", "actors": [{"id": "nobody"}]},
+        base | {"id": "b", "title": "B", "citations": [{"source_id": "missing"}]},
+        base | {"id": "c", "title": "C", "links": [{"event_id": "c", "relation": "follows"}]},
+        base | {"id": "d", "title": "D", "links": [{"event_id": "gone", "relation": "follows"}]},
+        base | {"id": "e", "title": "E", "external_ids": {"acled": "TAKEN"}},
+        base
+        | {
+            "id": "f",
+            "title": "F",
+            "citations": [
+                {"source": {"id": "held-id", "url": "https://other.example/2", "title": "Other"}}
+            ],
+        },
+    ]
+    with pytest.raises(InvalidRecords) as refused:
+        import_records(session, enumerate(records, start=1), mode=Mode.create)
+    problems = {error["line"]: error["problem"] for error in refused.value.extra["errors"]}
+    assert problems == {
+        2: "unknown actor 'nobody'.",
+        3: "unknown source 'missing'.",
+        4: "an event cannot link to itself.",
+        5: "link to unknown event 'gone'.",
+        6: f"event {taken!r} exists already (mode=create)",  # matched by its external id
+        7: "source id 'held-id' belongs to another URL.",
+    }
+    session.rollback()  # what the route and the command do on InvalidRecords
+    assert session.exec(select(func.count()).select_from(Event)).one() <= before
+
+
+def test_a_record_repeated_in_one_file_updates_the_event_its_first_line_created(session):
+    base = {"id": "twice", "date": "2014", "countries": ["AZE", "IRN"], "type": "consult"}
+    records = [base | {"title": "First"}, base | {"title": "Second"}]
+    report = import_records(session, enumerate(records, start=1))
+    assert (report.created, report.updated) == (1, 1)
+    assert session.get(Event, "twice").title == "Second"
+    versions = session.exec(
+        select(Revision.version).where(Revision.event_id == "twice").order_by(col(Revision.id))
+    ).all()
+    assert versions == [1, 2]
+
+
+def test_ndjson_is_read_line_by_line_with_its_line_numbers():
+    stream = io.BytesIO(b'\xef\xbb\xbf{"a": 1}\n\n{"b": 2}\n{broken\n')
+    read = list(imports.read_records(stream, InputFormat.ndjson))
+    assert [line for line, _ in read] == [1, 3, 4]
+    assert read[0][1] == {"a": 1} and read[1][1] == {"b": 2}
+    assert isinstance(read[2][1], ValueError)
+
+
+def test_text_that_is_not_utf8_stops_the_read_at_its_line():
+    stream = io.BytesIO(orjson.dumps({"a": 1}) + b"\n" + b'{"b": "\xff"}\n')
+    read = list(imports.read_records(stream, InputFormat.ndjson))
+    assert read[0] == (1, {"a": 1})
+    assert read[1][0] == 2 and "not UTF-8" in str(read[1][1])
