@@ -47,7 +47,9 @@ def create_app(
     settings = settings or get_settings()
     owned_engine = engine is None
     engine = engine or create_db_engine(
-        settings.database_url, statement_timeout=settings.statement_timeout
+        settings.database_url,
+        statement_timeout=settings.statement_timeout,
+        read_only=settings.read_only,
     )
 
     @asynccontextmanager

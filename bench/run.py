@@ -385,9 +385,15 @@ def datasette_queries(base: str, ids: list[str]) -> Queries:
 
 
 def measure(
-    server: Server, queries: Queries, connections: int, duration: int, out: Path, one: bool
+    server: Server,
+    queries: Queries,
+    connections: int,
+    duration: int,
+    out: Path,
+    one: bool,
+    q6: bool = True,
 ) -> dict[str, Any]:
-    """wrk for Q1-Q5 (and at one connection when `one`), then the Q6 export."""
+    """wrk for Q1-Q5 (and at one connection when `one`), then the Q6 export (when `q6`)."""
     results: dict[str, Any] = {"checks": queries.checks, "q5_page": queries.q5_page}
     ids_file = out / f"{server.name}-q4-paths.txt"
     ids_file.write_text("\n".join(queries.q4_paths) + "\n")
@@ -404,9 +410,10 @@ def measure(
             results[f"{name}_c1"] = run_wrk(
                 server.base + path, 1, duration, paths, out / f"{server.name}-{name}-c1.txt"
             )
-    say(f"  {server.name} q6: streamed CSV of every event")
-    assert server.process is not None
-    results["q6"] = export(server.base + queries.q6, server.process.pid)
+    if q6:
+        say(f"  {server.name} q6: streamed CSV of every event")
+        assert server.process is not None
+        results["q6"] = export(server.base + queries.q6, server.process.pid)
     return results
 
 
@@ -551,6 +558,22 @@ def report(results: dict[str, Any], path: Path) -> None:
                 f"| {label} | {a['rps']:.0f} | {_ms(a['p50_us'])} | {p['rps']:.0f} "
                 f"| {_ms(p['p50_us'])} | {_ms(p['p99_us'])} | {pf:.2f} |"
             )
+    pg1 = results.get("dyad_postgres_1")
+    if pg and pg1:
+        lines += [
+            "",
+            "## Dyad on PostgreSQL: one worker and two",
+            "",
+            "| query | 1 worker req/s | p50 ms | 2 workers req/s | p50 ms | 2 / 1 |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for name, label in QUERY_NAMES.items():
+            one, two = pg1[name], pg[name]
+            lines.append(
+                f"| {label} | {one['rps']:.0f} | {_ms(one['p50_us'])} | {two['rps']:.0f} "
+                f"| {_ms(two['p50_us'])} | {_ratio(two['rps'], one['rps'])} |"
+            )
+    lines += _growth(results)
     lines += ["", "## Import (`dyad import`, one file, one transaction)", ""]
     lines += [
         "| database | seconds | events/s | peak RSS MB | measured |",
@@ -579,6 +602,35 @@ def report(results: dict[str, Any], path: Path) -> None:
             f"| {results[key]['q5_page']} |"
         )
     path.write_text("\n".join(lines) + "\n")
+
+
+def _growth(results: dict[str, Any]) -> list[str]:
+    """Dyad's p50 at one connection beside a run at another N (its results.json), if any."""
+    n = results["n"]
+    others = sorted(
+        (int(path.parent.parent.name[1:]), path)
+        for path in (HERE / "data").glob("n*/out/results.json")
+        if path.parent.parent.name[1:].isdigit() and int(path.parent.parent.name[1:]) != n
+    )
+    if not others:
+        return []
+    smaller = [m for m, _ in others if m < n]
+    base = max(smaller) if smaller else others[0][0]  # the goal compares 1M with 100k
+    lines = [
+        "",
+        "## Growth: Dyad (SQLite) p50 at one connection at each size",
+        "",
+        "| query | " + " | ".join(f"{m:,} events" for m, _ in others) + f" | {n:,} events "
+        f"| {n:,} / {base:,} |",
+        "| --- |" + " ---: |" * (len(others) + 2),
+    ]
+    loaded = {m: json.loads(path.read_text()) for m, path in others}
+    for name, label in QUERY_NAMES.items():
+        p50s = {m: other["dyad_sqlite"][f"{name}_c1"]["p50_us"] for m, other in loaded.items()}
+        mine = results["dyad_sqlite"][f"{name}_c1"]["p50_us"]
+        cells = " | ".join(_ms(p) for p in p50s.values())
+        lines.append(f"| {label} | {cells} | {_ms(mine)} | {mine / p50s[base]:.2f}x |")
+    return lines
 
 
 # --- the command -----------------------------------------------------------------------
@@ -683,6 +735,12 @@ def main(
         with Server("dyad-pg", pg_cmd, dyad_env(pg_url), port, out / "pg.log") as server:
             pg_q = dyad_queries(server.fetch, ids)
             results["dyad_postgres"] = measure(server, pg_q, connections, duration, out, False)
+        # The same with one worker, for what a second process on the same cores adds.
+        pg_cmd = [*dyad_cmd, "--workers", "1", "--port", str(port := free_port())]
+        with Server("dyad-pg-1", pg_cmd, dyad_env(pg_url), port, out / "pg1.log") as server:
+            results["dyad_postgres_1"] = measure(
+                server, pg_q, connections, duration, out, one=False, q6=False
+            )
     say("SQL floor (in-process)")
     results["floor_sqlite"] = sql_floor(sqlite_url, dyad_q, out)
     if pg_url:

@@ -45,18 +45,24 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_db_engine(url: str, *, statement_timeout: float | None = None, **kwargs: Any) -> Engine:
+def create_db_engine(
+    url: str, *, statement_timeout: float | None = None, read_only: bool = False, **kwargs: Any
+) -> Engine:
     """An engine with Dyad's connection settings for SQLite or PostgreSQL.
 
     `statement_timeout` (seconds) cancels any one statement that runs longer: the API's
     engine has one; migrations, imports and exports from the command line do not.
+    `read_only` makes every connection refuse writes (for a process serving a replica).
     """
     # orjson for JSON columns (revisions): several times faster than the json module.
     kwargs.setdefault("json_serializer", _json_text)
     if not is_sqlite(url):
-        options = {}
+        settings = []
         if statement_timeout:
-            options["options"] = f"-c statement_timeout={max(1, round(statement_timeout * 1000))}"
+            settings.append(f"-c statement_timeout={max(1, round(statement_timeout * 1000))}")
+        if read_only:
+            settings.append("-c default_transaction_read_only=on")
+        options = {"options": " ".join(settings)} if settings else {}
         # pre_ping replaces connections that died with a database restart.
         return create_engine(url, pool_pre_ping=True, connect_args=options, **kwargs)
 
@@ -78,6 +84,8 @@ def create_db_engine(url: str, *, statement_timeout: float | None = None, **kwar
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -154,7 +162,8 @@ def get_session(request: Request) -> Iterator[Session]:
     Requests that may write (not GET, HEAD or OPTIONS) run as the database's one writer.
     """
     with request.app.state.sessions() as session:
-        if request.method not in SAFE_METHODS:
+        # A read-only server never writes: the route's key check refuses the request instead.
+        if request.method not in SAFE_METHODS and not request.app.state.settings.read_only:
             begin_write(session)
         yield session
         session.commit()

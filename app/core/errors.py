@@ -89,8 +89,10 @@ class UnsupportedMediaType(DyadError):
 class Unavailable(DyadError):
     status = HTTPStatus.SERVICE_UNAVAILABLE
 
-    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+    def __init__(self, detail: str, *, retry_after: int | None = 5) -> None:
+        # No Retry-After when the same request would fail again.
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        super().__init__(detail, headers=headers)
 
 
 class ProblemDetails(BaseModel):

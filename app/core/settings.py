@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(200 * 1024 * 1024, gt=0)
     # Longest a single SQL statement may run before it is cancelled (a 503 for the client).
     statement_timeout: float = Field(10.0, gt=0)
+    # A process in front of a read replica: writes are refused (503) and nothing is written,
+    # not even a key's last use; the database connection itself is read-only too.
+    read_only: bool = False
     # Comma-separated in the environment: DYAD_CORS_ORIGINS=https://a.org,https://b.org
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"

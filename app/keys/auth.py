@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from app.core.db import SAFE_METHODS, SessionDep, begin_write, utcnow
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, Unauthorized, Unavailable
 from app.keys.models import ApiKey, Scope
 from app.keys.service import find_valid_key
 
@@ -31,6 +31,8 @@ def current_key(session: SessionDep, request: Request, credentials: BearerDep) -
     if key is None:
         raise Unauthorized()
     now = utcnow()
+    if request.app.state.settings.read_only:
+        return key  # a read replica: nothing may be written, not even this
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         _record_use(request, session, key, now)
     return key
@@ -57,7 +59,12 @@ def _record_use(request: Request, session: Session, key: ApiKey, now: datetime) 
 def require(scope: Scope) -> Any:
     """A dependency that lets through keys of at least `scope`: 401 without one, else 403."""
 
-    def check(key: Annotated[ApiKey | None, Depends(current_key)]) -> ApiKey:
+    def check(request: Request, key: Annotated[ApiKey | None, Depends(current_key)]) -> ApiKey:
+        if scope is not Scope.read and request.app.state.settings.read_only:
+            raise Unavailable(
+                "This server only reads (it serves a read replica): send writes to the primary.",
+                retry_after=None,
+            )
         if key is None:
             raise Unauthorized()
         if RANK[Scope(key.scope)] < RANK[scope]:
