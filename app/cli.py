@@ -283,7 +283,7 @@ def import_files(
 
     settings = _settings()
     _migrate(settings)
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, sqlite_cache_mb=256)
     failed = wrote = False
     try:
         for path in files:

@@ -643,9 +643,9 @@ def main(
     postgres: Annotated[
         str, typer.Option(help="PostgreSQL server URL; empty to skip PostgreSQL.")
     ] = "postgresql://postgres@127.0.0.1:5432",
-    pg_database: Annotated[str, typer.Option(help="Scratch database to (re)create.")] = (
-        "dyad_bench"
-    ),
+    pg_database: Annotated[
+        str, typer.Option(help="Scratch database to (re)create; dyad_bench_<N> when empty.")
+    ] = "",
     reload: Annotated[
         bool, typer.Option(help="Load the databases again even if an earlier run did.")
     ] = False,
@@ -682,6 +682,7 @@ def main(
         state["import_sqlite"] = load_dyad(sqlite_url, data)
         state_file.write_text(json.dumps(state, indent=2))
     pg_url = ""
+    pg_database = pg_database or f"dyad_bench_{n}"  # one per size: runs at two N coexist
     if postgres:
         pg_url = f"{postgres.replace('postgresql://', 'postgresql+psycopg://')}/{pg_database}"
         if reload or "import_postgres" not in state:

@@ -46,13 +46,20 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
 
 
 def create_db_engine(
-    url: str, *, statement_timeout: float | None = None, read_only: bool = False, **kwargs: Any
+    url: str,
+    *,
+    statement_timeout: float | None = None,
+    read_only: bool = False,
+    sqlite_cache_mb: int | None = None,
+    **kwargs: Any,
 ) -> Engine:
     """An engine with Dyad's connection settings for SQLite or PostgreSQL.
 
     `statement_timeout` (seconds) cancels any one statement that runs longer: the API's
     engine has one; migrations, imports and exports from the command line do not.
     `read_only` makes every connection refuse writes (for a process serving a replica).
+    `sqlite_cache_mb` enlarges SQLite's page cache (2 MB by default) for bulk loads, whose
+    inserts land all over large indexes.
     """
     # orjson for JSON columns (revisions): several times faster than the json module.
     kwargs.setdefault("json_serializer", _json_text)
@@ -86,6 +93,8 @@ def create_db_engine(
         cursor.execute("PRAGMA busy_timeout=30000")
         if read_only:
             cursor.execute("PRAGMA query_only=ON")
+        if sqlite_cache_mb:
+            cursor.execute(f"PRAGMA cache_size=-{sqlite_cache_mb * 1024}")  # in KiB when < 0
         cursor.close()
 
     @event.listens_for(engine, "begin")
