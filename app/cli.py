@@ -25,7 +25,7 @@ from app.keys.models import Scope
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from app.events.models import EventPublic
+    from app.events.service import EventDict
 
 app = typer.Typer(
     help="Dyad: dated events between countries, backed by sources, served as an HTTP API.",
@@ -198,7 +198,7 @@ def export(
     engine = create_db_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            events: Iterable[EventPublic] = formats.started(service.iter_events(session, query))
+            events: Iterable[EventDict] = formats.started(service.iter_events(session, query))
             with _progress(err.is_terminal) as progress:
                 if not progress.disable:
                     task = progress.add_task(

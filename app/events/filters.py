@@ -16,7 +16,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from sqlalchemy import ColumnElement, and_, exists, func
+from sqlalchemy import ColumnElement, exists, func
 from sqlmodel import col, select
 
 from app.core.countries import CountryCode, to_alpha3
@@ -27,6 +27,7 @@ from app.events.models import (
     Event,
     EventActor,
     EventCountry,
+    EventDyad,
     EventPublic,
     EventTag,
     Status,
@@ -49,6 +50,11 @@ def _dyad(value: str) -> str:
 
 Dyad = Annotated[str, Field(max_length=16, examples=["AZE-IRN"]), AfterValidator(_dyad)]
 Value = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+
+
+# The events, or a dyad's index of them: both hold the columns that the filters' dates, type,
+# tone and status test, and that timelines and relations aggregate.
+Rows = type[Event] | type[EventDyad]
 
 
 def _blank_is_none(value: str) -> str | None:
@@ -138,19 +144,60 @@ class EventFilter(BaseModel):
     )
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        """The SQL conditions for these filters (soft-deleted events never match)."""
-        where: list[ColumnElement[bool]] = [col(Event.deleted_at).is_(None)]
+        """The SQL conditions on `event` for these filters (soft-deleted events never match).
+
+        A dyad reads its index, event_dyad (live events only), joined to the events: the
+        database then walks that pair's rows alone, rather than testing every event.
+        """
+        if self.dyad is None:
+            where = [col(Event.deleted_at).is_(None), *self._copied(Event)]
+        else:
+            where = [*self._pair(), *self._copied(EventDyad)]
+            where.append(col(EventDyad.event_id) == col(Event.id))
+        return where + self._uncopied()
+
+    def aggregated(self) -> tuple[Rows, list[ColumnElement[bool]]]:
+        """The table to count matching events over (timelines, relations), and its conditions.
+
+        With a dyad and no filter but those its index answers (dates, type, tone, status),
+        the index alone: event_dyad has one row per matching event and every column that
+        aggregates read, so the events are never read. Otherwise the events and conditions().
+        """
+        if self.dyad is not None and not self._uncopied():
+            return EventDyad, [*self._pair(), *self._copied(EventDyad)]
+        return Event, self.conditions()
+
+    def _pair(self) -> list[ColumnElement[bool]]:
+        assert self.dyad is not None
+        a, b = self.dyad.split("-")  # in order, as event_dyad holds them
+        return [col(EventDyad.country_a) == a, col(EventDyad.country_b) == b]
+
+    def _copied(self, rows: Rows) -> list[ColumnElement[bool]]:
+        """The conditions on the columns that event_dyad copies from the event."""
+        where: list[ColumnElement[bool]] = []
+        if self.type:
+            where.append(col(rows.type).in_(self.type))
+        if self.status:
+            where.append(col(rows.status).in_(self.status))
+        if self.from_:
+            where.append(col(rows.date_upper) >= parse(self.from_).lower)
+        if self.to:
+            where.append(col(rows.date_lower) <= parse(self.to).upper)
+        if self.tone_min is not None:
+            where.append(col(rows.tone) >= self.tone_min)
+        if self.tone_max is not None:
+            where.append(col(rows.tone) <= self.tone_max)
+        return where
+
+    def _uncopied(self) -> list[ColumnElement[bool]]:
+        """The conditions that only the event and its related tables answer."""
+        where: list[ColumnElement[bool]] = []
         if self.q is not None:
             where.append(matches(col(Event.id), self.q))
         if self.country:
             where.append(_involves(*self.country))
-        if self.dyad:
-            a, b = self.dyad.split("-")
-            where.append(and_(_involves(a), _involves(b)))
         if self.actor:
             where.append(_has(EventActor, col(EventActor.actor_id).in_(self.actor)))
-        if self.type:
-            where.append(col(Event.type).in_(self.type))
         if self.tag:
             where.append(_has(EventTag, col(EventTag.tag).in_(self.tag)))
         if self.source:
@@ -168,16 +215,6 @@ class EventFilter(BaseModel):
                     .correlate(Event)
                 )
             )
-        if self.status:
-            where.append(col(Event.status).in_(self.status))
-        if self.from_:
-            where.append(col(Event.date_upper) >= parse(self.from_).lower)
-        if self.to:
-            where.append(col(Event.date_lower) <= parse(self.to).upper)
-        if self.tone_min is not None:
-            where.append(col(Event.tone) >= self.tone_min)
-        if self.tone_max is not None:
-            where.append(col(Event.tone) <= self.tone_max)
         if self.updated_since is not None:
             where.append(col(Event.updated_at) >= self.updated_since)
         return where

@@ -1,8 +1,9 @@
 """Streamed exports of events: CSV, NDJSON, iCalendar and TimelineJS, one writer per format.
 
-Each writer turns an iterable of events into an iterator of byte chunks, up to a hundred events
-per chunk, without ever holding the whole result: the HTTP list route and `dyad export` both
-feed it `service.iter_events`, which fetches in keyset batches.
+Each writer turns an iterable of events (the dicts of `service.load_public`) into an iterator
+of byte chunks, up to a hundred events per chunk, without ever holding the whole result: the
+HTTP list route and `dyad export` both feed it `service.iter_events`, which fetches in keyset
+batches.
 
 Choices worth knowing:
 
@@ -32,7 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.events import citation
 from app.events.filters import Format
-from app.events.models import EventPublic, Status
+from app.events.models import Status
+from app.events.service import EventDict, only
 
 # Events per chunk handed to the network or stdout: small enough to start at once and keep
 # memory flat, large enough that a big export is not thousands of tiny writes.
@@ -53,10 +55,15 @@ class ExportContext:
         return f"{self.events_url}/{event_id}" if self.events_url else None
 
 
-Writer = Callable[[Iterable[EventPublic], ExportContext], Iterator[bytes]]
+Writer = Callable[[Iterable[EventDict], ExportContext], Iterator[bytes]]
 
 
-def started(events: Iterator[EventPublic]) -> Iterator[EventPublic]:
+def dumps(value: Any) -> bytes:
+    """JSON as pydantic writes EventPublic: a UTC time ends in Z (2026-11-28T12:48:39.953298Z)."""
+    return orjson.dumps(value, option=orjson.OPT_UTC_Z)
+
+
+def started(events: Iterator[EventDict]) -> Iterator[EventDict]:
     """The same events with the first already fetched: the first query runs before a writer
     sends anything, so its failure can still be reported cleanly (a problem+json answer, one
     line on stderr) instead of cutting a document short."""
@@ -64,7 +71,7 @@ def started(events: Iterator[EventPublic]) -> Iterator[EventPublic]:
     return events if first is None else chain([first], events)
 
 
-def _chunks(events: Iterable[EventPublic]) -> Iterator[list[EventPublic]]:
+def _chunks(events: Iterable[EventDict]) -> Iterator[list[EventDict]]:
     iterator = iter(events)
     while chunk := list(islice(iterator, CHUNK_SIZE)):
         yield chunk
@@ -120,39 +127,40 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-def csv_row(event: EventPublic) -> list[object]:
+def csv_row(event: EventDict) -> list[object]:
     """One event as the cells of CSV_COLUMNS."""
-    location = event.location
-    sources = [c.source for c in event.citations]
+    location = event["location"] or {}
+    actors = event["actors"]
+    sources = [c["source"] for c in event["citations"]]
     return [
-        event.id,
-        _text(event.title),
-        _text(event.summary),
-        event.date,
-        _cell(event.end_date),
-        event.date_lower.isoformat(),
-        event.date_upper.isoformat(),
-        event.date_precision.value,
-        _joined(event.countries),
-        event.type.value,
-        _cell(event.tone),
-        event.status.value,
-        _text(_joined(event.tags)),
-        _joined(actor.id for actor in event.actors),
-        _text(_joined(actor.name for actor in event.actors)),
-        _text(location.name if location else None),
-        _cell(location.country if location else None),
-        _cell(location.lat if location else None),
-        _cell(location.lon if location else None),
-        _joined(source.url for source in sources),
-        _text(_joined(source.publisher for source in sources if source.publisher)),
-        event.version,
-        event.created_at.isoformat(),
-        event.updated_at.isoformat(),
+        event["id"],
+        _text(event["title"]),
+        _text(event["summary"]),
+        event["date"],
+        _cell(event["end_date"]),
+        event["date_lower"].isoformat(),
+        event["date_upper"].isoformat(),
+        event["date_precision"],
+        _joined(event["countries"]),
+        event["type"],
+        _cell(event["tone"]),
+        event["status"],
+        _text(_joined(event["tags"])),
+        _joined(actor["id"] for actor in actors),
+        _text(_joined(actor["name"] for actor in actors)),
+        _text(location.get("name")),
+        _cell(location.get("country")),
+        _cell(location.get("lat")),
+        _cell(location.get("lon")),
+        _joined(source["url"] for source in sources),
+        _text(_joined(source["publisher"] for source in sources if source["publisher"])),
+        event["version"],
+        event["created_at"].isoformat(),
+        event["updated_at"].isoformat(),
     ]
 
 
-def write_csv(events: Iterable[EventPublic], context: ExportContext) -> Iterator[bytes]:
+def write_csv(events: Iterable[EventDict], context: ExportContext) -> Iterator[bytes]:
     """A BOM and a header row, then one row per event (RFC 4180, CRLF line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -174,13 +182,10 @@ def _drain(buffer: io.StringIO) -> bytes:
 # --- NDJSON -----------------------------------------------------------------------------
 
 
-def write_ndjson(events: Iterable[EventPublic], context: ExportContext) -> Iterator[bytes]:
+def write_ndjson(events: Iterable[EventDict], context: ExportContext) -> Iterator[bytes]:
     """One event per line, as the JSON list's items (with its `fields`, when given)."""
     for chunk in _chunks(events):
-        yield b"".join(
-            orjson.dumps(event.model_dump(mode="json", include=context.fields)) + b"\n"
-            for event in chunk
-        )
+        yield b"".join(dumps(only(event, context.fields)) + b"\n" for event in chunk)
 
 
 # --- iCalendar --------------------------------------------------------------------------
@@ -202,53 +207,53 @@ def _calendar_header() -> bytes:
     return whole.removesuffix(_CALENDAR_END)
 
 
-def description(event: EventPublic) -> str:
+def description(event: EventDict) -> str:
     """The event's summary, its status and its sources, as plain text."""
-    parts = [event.summary] if event.summary else []
+    parts = [event["summary"]] if event["summary"] else []
     parts.append(f"Status: {_status_text(event)}")
-    if event.citations:
+    if event["citations"]:
         parts.append("Sources:\n" + "\n".join(f"- {line}" for line in _source_lines(event)))
     return "\n\n".join(parts)
 
 
-def _status_text(event: EventPublic) -> str:
-    if event.status == Status.disputed:
+def _status_text(event: EventDict) -> str:
+    if event["status"] == Status.disputed:
         return "disputed (at least one source disputes this event)."
-    if event.status == Status.unsourced:
+    if event["status"] == Status.unsourced:
         return "unsourced (no source cited yet)."
     return "reported (every source cited supports it)."
 
 
-def _source_lines(event: EventPublic) -> list[str]:
+def _source_lines(event: EventDict) -> list[str]:
     # The same wording as the event's citation endpoint.
-    return [citation._source(c, markdown=False) for c in event.citations]
+    return [citation._source(c, markdown=False) for c in event["citations"]]
 
 
-def vevent(event: EventPublic, context: ExportContext) -> icalendar.Event:
+def vevent(event: EventDict, context: ExportContext) -> icalendar.Event:
     """An all-day VEVENT covering the event's date bounds (DTEND is exclusive)."""
     component = icalendar.Event()
-    component.add("uid", f"{event.id}@dyad")
-    component.add("dtstamp", event.updated_at)
-    component.add("last-modified", event.updated_at)
-    component.add("created", event.created_at)
-    component.add("sequence", event.version - 1)  # RFC 5545 counts revisions from 0
-    component.add("dtstart", event.date_lower)
-    component.add("dtend", event.date_upper + timedelta(days=1))
-    component.add("summary", event.title)
+    component.add("uid", f"{event['id']}@dyad")
+    component.add("dtstamp", event["updated_at"])
+    component.add("last-modified", event["updated_at"])
+    component.add("created", event["created_at"])
+    component.add("sequence", event["version"] - 1)  # RFC 5545 counts revisions from 0
+    component.add("dtstart", event["date_lower"])
+    component.add("dtend", event["date_upper"] + timedelta(days=1))
+    component.add("summary", event["title"])
     component.add("description", description(event))
-    component.add("categories", [event.type.value, *event.tags])
-    url = context.event_url(event.id)
+    component.add("categories", [event["type"], *event["tags"]])
+    url = context.event_url(event["id"])
     if url:
         component.add("url", url)
-    location = event.location
-    if location and location.name:
-        component.add("location", location.name)
-    if location and location.lat is not None and location.lon is not None:
-        component.add("geo", (location.lat, location.lon))
+    location = event["location"] or {}
+    if location.get("name"):
+        component.add("location", location["name"])
+    if location.get("lat") is not None and location.get("lon") is not None:
+        component.add("geo", (location["lat"], location["lon"]))
     return component
 
 
-def write_ics(events: Iterable[EventPublic], context: ExportContext) -> Iterator[bytes]:
+def write_ics(events: Iterable[EventDict], context: ExportContext) -> Iterator[bytes]:
     """A VCALENDAR (RFC 5545) with one VEVENT per event, streamed component by component."""
     yield _calendar_header()
     for chunk in _chunks(events):
@@ -319,27 +324,27 @@ def timeline_date(text: str) -> dict[str, int]:
     return dict(zip(("year", "month", "day"), parts, strict=False))
 
 
-def slide(event: EventPublic) -> dict[str, Any]:
+def slide(event: EventDict) -> dict[str, Any]:
     """The event as a TimelineJS 3 slide; every text is HTML-escaped (TimelineJS renders HTML)."""
-    text = [f"<p>{html.escape(event.summary)}</p>"] if event.summary else []
-    if event.status == Status.disputed:
+    text = [f"<p>{html.escape(event['summary'])}</p>"] if event["summary"] else []
+    if event["status"] == Status.disputed:
         text.append("<p><strong>Disputed:</strong> at least one source disputes this event.</p>")
-    if event.citations:
+    if event["citations"]:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in _source_lines(event))
         text.append(f"<p>Sources:</p><ul>{items}</ul>")
-    value: dict[str, Any] = {"start_date": timeline_date(event.date)}
-    if event.end_date:
-        value["end_date"] = timeline_date(event.end_date)
+    value: dict[str, Any] = {"start_date": timeline_date(event["date"])}
+    if event["end_date"]:
+        value["end_date"] = timeline_date(event["end_date"])
     value |= {
         "display_date": citation.when(event),
-        "text": {"headline": html.escape(event.title), "text": "".join(text)},
-        "group": event.type.value,
-        "unique_id": event.id,
+        "text": {"headline": html.escape(event["title"]), "text": "".join(text)},
+        "group": event["type"],
+        "unique_id": event["id"],
     }
     return value
 
 
-def write_timelinejs(events: Iterable[EventPublic], context: ExportContext) -> Iterator[bytes]:
+def write_timelinejs(events: Iterable[EventDict], context: ExportContext) -> Iterator[bytes]:
     """The TimelineJS 3 JSON document: a title slide, then one slide per event."""
     yield b'{"title":' + orjson.dumps(TIMELINE_TITLE) + b',"events":['
     separator = b""

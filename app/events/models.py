@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import StringConstraints, model_validator
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.actors.models import Actor, ActorKind
@@ -174,6 +174,59 @@ class Event(EventBase, table=True):
     external_ids: list[EventExternalId] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan"}
     )
+
+
+# The longest span of an event without end_date (2012 is 2012-01-01 to 2012-12-31): events
+# longer than that are few, and event_dyad indexes their spans alone.
+YEAR_SPAN_DAYS = 365
+_LONG = f"span_days > {YEAR_SPAN_DAYS}"
+
+
+class EventDyad(SQLModel, table=True):
+    """The index of live events by pair of countries: a dyad's events in the documented order.
+
+    One row per pair of a live event's countries (country_a < country_b), carrying the event's
+    columns that dyad pages, timelines and relations read. Its key is (pair, date_lower,
+    date_precision, event_id): a dyad page is a range scan in order, and its cursor continues
+    it. Triggers on `event` and `event_country` keep it right in the writer's own transaction,
+    whoever writes (migrations/versions/*_event_dyad_index.py); deleted events have no rows.
+    """
+
+    __tablename__ = "event_dyad"
+    __table_args__ = (
+        Index(
+            "ix_event_dyad_long_span",
+            "country_a",
+            "country_b",
+            "span_days",
+            sqlite_where=text(_LONG),
+            postgresql_where=text(_LONG),
+        ),
+        # SQLite: the table is its key (no rowid), so a dyad's rows lie together, whole.
+        {"sqlite_with_rowid": False},
+    )
+
+    country_a: str = Field(primary_key=True, max_length=3)
+    country_b: str = Field(primary_key=True, max_length=3)
+    date_lower: Date = Field(primary_key=True)
+    date_precision: str = Field(primary_key=True, max_length=5)
+    event_id: str = Field(
+        sa_column=Column(
+            SlugColumn,
+            ForeignKey("event.id", ondelete="CASCADE"),
+            primary_key=True,
+            nullable=False,
+            index=True,  # for the triggers, which find an event's rows
+        )
+    )
+    date_upper: Date
+    type: str = Field(sa_type=String(16))
+    tone: float | None = None
+    status: str = Field(max_length=16)
+    # Days from date_lower to date_upper. The longest of a pair (a year, or the longest found
+    # by ix_event_dyad_long_span) bounds how long before `from` a match may begin: date_upper
+    # is not in the key, date_lower is.
+    span_days: int
 
 
 class Revision(SQLModel, table=True):

@@ -3,17 +3,31 @@
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, inspect, literal, or_, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Subquery,
+    Table,
+    and_,
+    bindparam,
+    func,
+    inspect,
+    literal,
+    or_,
+    tuple_,
+)
+from sqlalchemy import select as core_select  # rows as tuples, for the public form
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from app.actors.models import Actor
 from app.core.dates import Precision
+from app.core.dates import parse as parse_date
 from app.core.errors import BadRequest, InvalidInput, NotFound
 from app.core.fulltext import parse as parse_search
 from app.core.fulltext import search_hits
@@ -21,23 +35,19 @@ from app.core.pagination import decode_cursor, encode_cursor
 from app.core.slugs import SLUG
 from app.events.filters import EventFilter, EventQuery, Facet, Sort
 from app.events.models import (
-    ActorInEvent,
+    YEAR_SPAN_DAYS,
     Citation,
-    CitationPublic,
     Event,
     EventActor,
     EventCountry,
+    EventDyad,
+    EventExternalId,
     EventLink,
     EventPublic,
     EventTag,
-    Link,
-    Location,
-    Relation,
-    Role,
-    Stance,
 )
 from app.events.types import PLOVER
-from app.sources.models import Source, SourcePublic
+from app.sources.models import Source
 
 
 def _dump(value: Any) -> Any:
@@ -95,6 +105,8 @@ class Ordering:
     keys: tuple[SortKey, ...]
     # For an order by search rank: the matches of `q` (event_id, rank), joined to the events.
     hits: Subquery | None = None
+    # Where in the order the matches can begin, when the filters alone leave it open.
+    start: ColumnElement[bool] | None = None
 
     def select(self) -> Select[*tuple[Any, ...]]:
         """The events with the values of their sort key after them."""
@@ -136,22 +148,28 @@ class Ordering:
 
 
 _EVENT = inspect(Event).columns
+_DYAD = inspect(EventDyad).columns
 
 
-def _by_date(descending: bool) -> Ordering:
+def _by_date(descending: bool, lower: Any, precision: Any, event_id: Any) -> Ordering:
     """The documented total order: date_lower, finer precision first, then id."""
     return Ordering(
         (
-            SortKey(_EVENT["date_lower"], descending, _load_date),
-            SortKey(_EVENT["date_precision"], descending, _load_precision),
-            SortKey(_EVENT["id"], descending, _load_id),
+            SortKey(lower, descending, _load_date),
+            SortKey(precision, descending, _load_precision),
+            SortKey(event_id, descending, _load_id),
         )
     )
 
 
+_BY_DATE = (_EVENT["date_lower"], _EVENT["date_precision"], _EVENT["id"])
+# The same values in a dyad's index, whose key they continue: the database walks that
+# pair's rows in order (the filter joins them) instead of sorting its matches.
+_BY_DATE_IN_DYAD = (_DYAD["date_lower"], _DYAD["date_precision"], _DYAD["event_id"])
+
 ORDERINGS: dict[Sort, Ordering] = {
-    Sort.date: _by_date(descending=False),
-    Sort.date_desc: _by_date(descending=True),
+    Sort.date: _by_date(False, *_BY_DATE),
+    Sort.date_desc: _by_date(True, *_BY_DATE),
     Sort.updated_desc: Ordering(
         (
             SortKey(_EVENT["updated_at"], True, _load_moment),
@@ -159,9 +177,15 @@ ORDERINGS: dict[Sort, Ordering] = {
         )
     ),
 }
+DYAD_ORDERINGS: dict[Sort, Ordering] = {
+    Sort.date: _by_date(False, *_BY_DATE_IN_DYAD),
+    Sort.date_desc: _by_date(True, *_BY_DATE_IN_DYAD),
+}
 
 
 def _ordering(session: Session, query: EventQuery) -> Ordering:
+    if query.dyad is not None and query.sort in DYAD_ORDERINGS:
+        return _in_dyad(session, DYAD_ORDERINGS[query.sort], query.dyad, query.from_)
     if query.sort is not Sort.relevance:
         return ORDERINGS[query.sort]
     if query.q is None:
@@ -172,19 +196,29 @@ def _ordering(session: Session, query: EventQuery) -> Ordering:
     return Ordering((rank, SortKey(_EVENT["id"], False, _load_id)), hits=hits)
 
 
-# One query per related collection for a whole page, never one per event.
-LOAD_RELATED = (
-    selectinload(Event.countries),  # type: ignore[arg-type]
-    selectinload(Event.tags),  # type: ignore[arg-type]
-    selectinload(Event.actors),  # type: ignore[arg-type]
-    selectinload(Event.citations),  # type: ignore[arg-type]
-    selectinload(Event.links),  # type: ignore[arg-type]
-    selectinload(Event.external_ids),  # type: ignore[arg-type]
-)
+def _in_dyad(session: Session, ordering: Ordering, dyad: str, from_: str | None) -> Ordering:
+    """A dyad's order by date, walked from the first place where a match of `from` can be."""
+    if from_ is None:
+        return ordering
+    # A match ends on or after `from`; but the walk follows date_lower, the key, not date_upper:
+    # it may start the pair's longest span before `from`, not at the pair's first event.
+    a, b = dyad.split("-")
+    long = session.exec(
+        select(func.max(col(EventDyad.span_days))).where(
+            col(EventDyad.country_a) == a,
+            col(EventDyad.country_b) == b,
+            col(EventDyad.span_days) > YEAR_SPAN_DAYS,  # ix_event_dyad_long_span holds those
+        )
+    ).one()
+    longest = max(YEAR_SPAN_DAYS, long or 0)
+    first = parse_date(from_).lower
+    earliest = first - timedelta(days=min(longest, (first - date.min).days))
+    return replace(ordering, start=col(EventDyad.date_lower) >= earliest)
 
 
-def list_events(session: Session, query: EventQuery) -> tuple[list[EventPublic], str | None]:
-    """One page of matching events in the chosen order, and the cursor of the next page."""
+def list_events(session: Session, query: EventQuery) -> tuple[list["EventDict"], str | None]:
+    """One page of matching events in the chosen order (only the query's `fields`, when it
+    names some), and the cursor of the next page."""
     ordering = _ordering(session, query)
     after = None
     if query.cursor:
@@ -194,19 +228,20 @@ def list_events(session: Session, query: EventQuery) -> tuple[list[EventPublic],
     next_cursor = None
     if len(rows) > query.limit:
         next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[-1][1]))
-    return publish(session, [event for event, _key in page]), next_cursor
+    events = load_public(session, [event for event, _key in page], query.field_set())
+    return events, next_cursor
 
 
 def iter_events(
     session: Session, query: EventQuery, *, batch_size: int = 500
-) -> Iterator[EventPublic]:
+) -> Iterator["EventDict"]:
     """Every matching event in order, fetched in keyset batches: constant memory."""
     ordering = _ordering(session, query)
     where = query.conditions()
     after: list[Any] | None = None
     while True:
         rows = _page(session, where, ordering, after, batch_size)
-        yield from publish(session, [event for event, _key in rows])
+        yield from load_public(session, [event for event, _key in rows])
         if len(rows) < batch_size:
             return
         after = ordering.cursor_values(rows[-1][1])
@@ -221,16 +256,21 @@ def _page(
     limit: int,
 ) -> list[tuple[Event, list[Any]]]:
     """Events in order, each with the values of its sort key."""
-    statement = ordering.select().where(*where)
+    statement = ordering.select()
     if after is not None:
+        # Before the filters: of two bounds on one side of an index, SQLite seeks to the first
+        # written, and `from`, `to` or `start` would have it walk every page before the cursor.
         statement = statement.where(ordering.after(after))
-    statement = statement.order_by(*ordering.order_by()).limit(limit).options(*LOAD_RELATED)
+    statement = statement.where(*where)
+    if ordering.start is not None:
+        statement = statement.where(ordering.start)
+    statement = statement.order_by(*ordering.order_by()).limit(limit)
     return [(row[0], list(row[1:])) for row in session.exec(statement).all()]
 
 
 def count_events(session: Session, query: EventFilter) -> int:
-    statement = select(func.count()).select_from(Event).where(*query.conditions())
-    return session.exec(statement).one()
+    rows, where = query.aggregated()  # a dyad's index alone, when it answers the filters
+    return session.exec(select(func.count()).select_from(rows).where(*where)).one()
 
 
 # How many values a facet lists at most, the most frequent first.
@@ -283,85 +323,227 @@ def _facet_key(value: Any) -> str:
     return str(int(value)) if isinstance(value, float | Decimal) else str(value)
 
 
-def get_event(session: Session, event_id: str) -> EventPublic:
+# --- the public form of events ------------------------------------------------------------
+#
+# Reads build EventPublic's JSON shape as plain dicts straight from rows: one query for the
+# events, then one per related table for all of them, and orjson writes the result. ORM
+# objects and pydantic validation of what the database holds already cost many times the SQL;
+# EventPublic stays the documented schema, and a test holds the two equal.
+
+EventDict = dict[str, Any]
+"""An event in EventPublic's shape, with its dates and times as date and datetime objects
+(`formats.dumps` writes them as pydantic does)."""
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+_event = _table(Event)
+_country = _table(EventCountry)
+_tag = _table(EventTag)
+_event_actor = _table(EventActor)
+_actor = _table(Actor)
+_citation = _table(Citation)
+_source = _table(Source)
+_link = _table(EventLink)
+_external_id = _table(EventExternalId)
+
+_LIVE_EVENT = core_select(_event).where(
+    _event.c.id == bindparam("id"), _event.c.deleted_at.is_(None)
+)
+
+
+def _related_rows(
+    matching: Callable[[ColumnElement[str]], ColumnElement[bool]],
+) -> dict[str, Executable]:
+    """The fields of the public form made of other tables' rows: for the events `matching`
+    picks (given the column of their ids), rows of the event's id and then the columns that
+    `_public` makes an item of, in the items' order."""
+    return {
+        "countries": core_select(_country.c.event_id, _country.c.country)
+        .where(matching(_country.c.event_id))
+        .order_by(_country.c.event_id, _country.c.country),
+        "tags": core_select(_tag.c.event_id, _tag.c.tag)
+        .where(matching(_tag.c.event_id))
+        .order_by(_tag.c.event_id, _tag.c.tag),
+        "actors": core_select(
+            _event_actor.c.event_id,
+            _actor.c.id,
+            _actor.c.name,
+            _actor.c.kind,
+            _actor.c.country,
+            _event_actor.c.role,
+        )
+        .join(_actor, _actor.c.id == _event_actor.c.actor_id)
+        .where(matching(_event_actor.c.event_id))
+        .order_by(_event_actor.c.event_id, _event_actor.c.position),
+        "citations": core_select(
+            _citation.c.event_id,
+            _source.c.title,
+            _source.c.publisher,
+            _source.c.author,
+            _source.c.published,
+            _source.c.kind,
+            _source.c.language,
+            _source.c.id,
+            _source.c.url,
+            _source.c.archive_url,
+            _source.c.version,
+            _citation.c.stance,
+            _citation.c.quote,
+            _citation.c.locator,
+        )
+        .join(_source, _source.c.id == _citation.c.source_id)
+        .where(matching(_citation.c.event_id))
+        .order_by(_citation.c.event_id, _citation.c.id),
+        "links": core_select(_link.c.event_id, _link.c.target_id, _link.c.relation)
+        .where(matching(_link.c.event_id))
+        .order_by(_link.c.event_id, _link.c.relation, _link.c.target_id),
+        # The links of other events to these: a deleted event's links are hidden with it.
+        "linked_from": core_select(_link.c.target_id, _link.c.event_id, _link.c.relation)
+        .join(_event, _event.c.id == _link.c.event_id)
+        .where(matching(_link.c.target_id), _event.c.deleted_at.is_(None))
+        .order_by(_link.c.target_id, _link.c.relation, _link.c.event_id),
+        "external_ids": core_select(
+            _external_id.c.event_id, _external_id.c.scheme, _external_id.c.value
+        )
+        .where(matching(_external_id.c.event_id))
+        .order_by(_external_id.c.event_id, _external_id.c.scheme),
+    }
+
+
+# Built once: only the ids change. One event gets `= :ids`, since an IN list makes SQLAlchemy
+# render the statement anew at every execution (a tenth of the time of GET /v1/events/{id}).
+_RELATED_TO_MANY = _related_rows(lambda ids: ids.in_(bindparam("ids", expanding=True)))
+_RELATED_TO_ONE = _related_rows(lambda ids: ids == bindparam("ids"))
+
+
+def get_event(session: Session, event_id: str) -> EventDict:
     """The event with this id, or NotFound (deleted events are not found)."""
     if not SLUG.fullmatch(event_id):
         raise NotFound(f"No event with id {event_id!r}.")  # no such id can have been stored
-    event = session.exec(
-        select(Event)
-        .where(Event.id == event_id, col(Event.deleted_at).is_(None))
-        .options(*LOAD_RELATED)
-    ).first()
-    if event is None:
+    row = session.connection().execute(_LIVE_EVENT, {"id": event_id}).first()
+    if row is None:
         raise NotFound(f"No event with id {event_id!r}.")
-    return publish(session, [event])[0]
+    return load_public(session, [row])[0]
 
 
 def publish(session: Session, events: Sequence[Event]) -> list[EventPublic]:
-    """The public form of loaded events, with the links that point at them."""
-    linked_from = _linked_from(session, [event.id for event in events])
-    return [_public(event, linked_from[event.id]) for event in events]
+    """The public form of events just written, validated: what writes answer and store."""
+    session.flush()  # the queries below are Core statements, which do not autoflush
+    return [EventPublic.model_validate(event) for event in load_public(session, events)]
 
 
-def _linked_from(session: Session, ids: list[str]) -> dict[str, list[Link]]:
-    found: dict[str, list[Link]] = defaultdict(list)
-    if not ids:
-        return found
-    rows = session.exec(
-        select(EventLink)
-        .join(Event, col(Event.id) == col(EventLink.event_id))
-        .where(col(EventLink.target_id).in_(ids), col(Event.deleted_at).is_(None))
-        .order_by(col(EventLink.relation), col(EventLink.event_id))
-    ).all()
-    for link in rows:
-        found[link.target_id].append(Link(event_id=link.event_id, relation=Relation(link.relation)))
-    return found
+def load_public(
+    session: Session, rows: Sequence[Any], fields: set[str] | None = None
+) -> list[EventDict]:
+    """The public form of these events (rows of the event table, or Event objects).
+
+    One query per related table for all of them, only for the fields wanted when `fields`
+    names some; the dicts then hold those fields alone (a field whose table was not read is
+    built empty, then dropped).
+    """
+    ids = [row.id for row in rows]
+    statements = _RELATED_TO_ONE if len(ids) == 1 else _RELATED_TO_MANY
+    given = {"ids": ids[0] if len(ids) == 1 else ids}
+    connection = session.connection()
+    related: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+    for name, statement in statements.items():
+        if ids and (fields is None or name in fields):
+            by_event: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+            for item in connection.execute(statement, given):
+                by_event[item[0]].append(item[1:])
+            related[name] = by_event
+    return [only(_public(row, related), fields) for row in rows]
 
 
-_COLUMNS = tuple(Event.__table__.columns.keys())  # type: ignore[attr-defined]
+def only(event: EventDict, fields: set[str] | None) -> EventDict:
+    """The event with just these fields (all when None), in the usual order."""
+    return event if fields is None else {k: v for k, v in event.items() if k in fields}
 
 
-def _public(event: Event, linked_from: list[Link]) -> EventPublic:
+def _public(row: Any, related: dict[str, dict[str, list[tuple[Any, ...]]]]) -> EventDict:
+    def rows(name: str) -> list[tuple[Any, ...]]:
+        return related.get(name, {}).get(row.id, [])
+
     location = None
-    if event.location_name or event.location_country or event.location_lat is not None:
-        location = Location(
-            name=event.location_name,
-            country=event.location_country,
-            lat=event.location_lat,
-            lon=event.location_lon,
-        )
-    return EventPublic.model_validate(
-        {
-            **{column: getattr(event, column) for column in _COLUMNS},
-            "countries": [row.country for row in event.countries],
-            "tags": [row.tag for row in event.tags],
-            "location": location,
-            "actors": [
-                ActorInEvent(
-                    id=row.actor.id,
-                    name=row.actor.name,
-                    kind=row.actor.kind,
-                    country=row.actor.country,
-                    role=Role(row.role),
-                )
-                for row in event.actors
-            ],
-            "citations": [
-                CitationPublic(
-                    source=SourcePublic.model_validate(row.source),
-                    stance=Stance(row.stance),
-                    quote=row.quote,
-                    locator=row.locator,
-                )
-                for row in event.citations
-            ],
-            "links": [
-                Link(event_id=row.target_id, relation=Relation(row.relation)) for row in event.links
-            ],
-            "linked_from": linked_from,
-            "external_ids": {row.scheme: row.value for row in event.external_ids},
+    if row.location_name or row.location_country or row.location_lat is not None:
+        location = {
+            "name": row.location_name,
+            "country": row.location_country,
+            "lat": row.location_lat,
+            "lon": row.location_lon,
         }
-    )
+    # The keys in the order of EventPublic's fields, as its JSON has them; the related rows
+    # unpacked in the order of their statement's columns (plain tuples: a named column of a
+    # Row takes twenty times as long to read, too long for exports).
+    return {
+        "title": row.title,
+        "summary": row.summary,
+        "date": row.date,
+        "end_date": row.end_date,
+        "type": row.type,
+        "tone": row.tone,
+        "id": row.id,
+        "date_lower": row.date_lower,
+        "date_upper": row.date_upper,
+        "date_precision": row.date_precision,
+        "countries": [country for (country,) in rows("countries")],
+        "tags": [tag for (tag,) in rows("tags")],
+        "location": location,
+        "actors": [
+            {"id": actor_id, "name": name, "kind": kind, "country": country, "role": role}
+            for actor_id, name, kind, country, role in rows("actors")
+        ],
+        "citations": [
+            {
+                "source": {
+                    "title": title,
+                    "publisher": publisher,
+                    "author": author,
+                    "published": published,
+                    "kind": kind,
+                    "language": language,
+                    "id": source_id,
+                    "url": url,
+                    "archive_url": archive_url,
+                    "version": version,
+                },
+                "stance": stance,
+                "quote": quote,
+                "locator": locator,
+            }
+            for (
+                title,
+                publisher,
+                author,
+                published,
+                kind,
+                language,
+                source_id,
+                url,
+                archive_url,
+                version,
+                stance,
+                quote,
+                locator,
+            ) in rows("citations")
+        ],
+        "status": row.status,
+        "links": [
+            {"event_id": target_id, "relation": relation} for target_id, relation in rows("links")
+        ],
+        "linked_from": [
+            {"event_id": event_id, "relation": relation}
+            for event_id, relation in rows("linked_from")
+        ],
+        "external_ids": dict(rows("external_ids")),
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
 
 
 def event_types(session: Session) -> list[dict[str, Any]]:

@@ -12,8 +12,8 @@ from sqlmodel.sql.expression import Select
 
 from app.actors.models import Actor, ActorKind
 from app.core.countries import CountryCode
-from app.events.filters import EventFilter
-from app.events.models import Event, EventActor, EventCountry, Status
+from app.events.filters import EventFilter, Rows
+from app.events.models import Event, EventActor, EventCountry, EventDyad, Status
 
 TOP_ACTORS = 10
 
@@ -120,36 +120,37 @@ def partners(session: Session, query: RelationsQuery) -> Partners:
 
 def pair(session: Session, dyad: str, filters: EventFilter) -> PairRelation:
     """The summary of the matching events between the two countries of `dyad` (`AZE-IRN`)."""
-    where = [*filters.conditions(), *EventFilter(dyad=dyad).conditions()]
+    rows, where = _of_pair(dyad, filters)
     totals: tuple[Any, ...] = session.exec(
         Select(
             func.count(),
-            func.min(col(Event.date_lower)),
-            func.max(col(Event.date_upper)),
-            func.avg(col(Event.tone)),
-            func.count(case((col(Event.status) == Status.disputed, 1))),
+            func.min(col(rows.date_lower)),
+            func.max(col(rows.date_upper)),
+            func.avg(col(rows.tone)),
+            func.count(case((col(rows.status) == Status.disputed, 1))),
         ).where(*where)
     ).one()
     count, first, last, tone, disputed = totals
 
     n_type = func.count().label("count")
     by_type = session.exec(
-        select(col(Event.type), n_type)
+        select(col(rows.type), n_type)
         .where(*where)
-        .group_by(col(Event.type))
-        .order_by(n_type.desc(), col(Event.type))
+        .group_by(col(rows.type))
+        .order_by(n_type.desc(), col(rows.type))
     ).all()
 
-    year = extract("year", col(Event.date_lower))
+    year = extract("year", col(rows.date_lower))
     by_year = session.exec(
         select(year, func.count()).where(*where).group_by(year).order_by(year)
     ).all()
 
     # An actor may hold several roles in one event: count its events, not its rows.
     n_events = func.count(func.distinct(col(EventActor.event_id))).label("count")
+    event_id = col(EventDyad.event_id) if rows is EventDyad else col(Event.id)
     per_actor = (
         select(col(EventActor.actor_id), n_events)
-        .join(Event, col(Event.id) == col(EventActor.event_id))
+        .join(rows, event_id == col(EventActor.event_id))
         .where(*where)
         .group_by(col(EventActor.actor_id))
         .subquery()
@@ -176,3 +177,13 @@ def pair(session: Session, dyad: str, filters: EventFilter) -> PairRelation:
         ],
         disputed=disputed,
     )
+
+
+def _of_pair(dyad: str, filters: EventFilter) -> tuple[Rows, list[ColumnElement[bool]]]:
+    """The rows of the pair's matching events, and their conditions: its index when it can."""
+    events = filters.model_copy(update={"dyad": dyad})
+    if filters.dyad in (None, dyad):
+        return events.aggregated()
+    # The filters name another pair: its two countries must be the events' too.
+    also = [EventFilter(country=[code]).conditions() for code in filters.dyad.split("-")]
+    return Event, [*events.conditions(), *also[0], *also[1]]

@@ -14,8 +14,7 @@ from sqlmodel.sql.expression import Select
 
 from app.core.dates import Precision, parse
 from app.core.errors import InvalidInput
-from app.events.filters import EventFilter
-from app.events.models import Event
+from app.events.filters import EventFilter, Rows
 
 # More periods than this is a mistake (bucket=day over decades), not a timeline to draw.
 MAX_PERIODS = 20_000
@@ -79,15 +78,15 @@ class Timeline(BaseModel):
 def timeline(session: Session, query: TimelineQuery) -> Timeline:
     """The matching events counted per period, with every empty period in between."""
     bucket = query.bucket
-    where = query.conditions()
-    key = _period_key(bucket)
-    coarser = col(Event.date_precision).in_(_COARSER[bucket])
+    rows, where = query.aggregated()  # a dyad's index alone, when it answers the filters
+    key = _period_key(bucket, rows)
+    coarser = col(rows.date_precision).in_(_COARSER[bucket])
     # sqlmodel's select() is typed for at most four columns; its Select class takes any.
     totals: Sequence[tuple[Any, ...]] = session.exec(
         Select(
             *key,
             func.count(),
-            func.avg(col(Event.tone)),
+            func.avg(col(rows.tone)),
             func.count(case((coarser, 1))),
         )
         .where(*where)
@@ -114,10 +113,10 @@ def timeline(session: Session, query: TimelineQuery) -> Timeline:
 
     types: dict[date, dict[str, int]] = defaultdict(dict)
     by_type: Sequence[tuple[Any, ...]] = session.exec(
-        Select(*key, col(Event.type), func.count())
+        Select(*key, col(rows.type), func.count())
         .where(*where)
-        .group_by(*key, col(Event.type))
-        .order_by(func.count().desc(), col(Event.type))
+        .group_by(*key, col(rows.type))
+        .order_by(func.count().desc(), col(rows.type))
     ).all()
     for row in by_type:
         event_type, count = row[len(key) :]
@@ -140,10 +139,10 @@ def timeline(session: Session, query: TimelineQuery) -> Timeline:
     return Timeline(bucket=bucket, buckets=buckets)
 
 
-def _period_key(bucket: Bucket) -> list[SQLColumnExpression[Any]]:
+def _period_key(bucket: Bucket, rows: Rows) -> list[SQLColumnExpression[Any]]:
     """The GROUP BY key of a period, from the event's date_lower."""
     # `extract` compiles to strftime on SQLite and EXTRACT on PostgreSQL: no dialect switch.
-    lower = col(Event.date_lower)
+    lower = col(rows.date_lower)
     if bucket is Bucket.day:
         return [lower]
     year = extract("year", lower)

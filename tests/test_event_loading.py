@@ -1,0 +1,215 @@
+"""The public form of events, loaded set-wise (service.load_public) and written by orjson: the
+same JSON as EventPublic's, byte for byte, in a number of queries that does not grow."""
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.core.db import utcnow
+from app.events import formats, service
+from app.events.filters import EventQuery
+from app.events.models import Event, EventLink, EventPublic
+from app.events.service import load_public
+from tests.factories import make_actor, make_event, make_source
+from tests.test_formats import csv_rows, export, ndjson_items, vevents
+from tests.test_query_count import counting
+
+RICH = "rich"
+RELATED_TABLES = 7  # countries, tags, actors, citations, links, linked_from, external ids
+
+
+def _make_rich_event(session: Session) -> None:
+    """An event with every kind of field, linked both ways, beside events that link to it."""
+    person = make_actor(session, name="İlham Əliyev", country="AZE")
+    government = make_actor(session, kind="government")  # no country
+    full_source = make_source(
+        session,
+        title="Baku denies it",
+        publisher="APA",
+        author="A. Writer",
+        published="2013-04~",
+        kind="opinion",
+        language="az",
+        archive_url="https://archive.example.org/denial",
+    )
+    bare_source = make_source(session)
+    make_event(session, id="earlier", date="2013-01")
+    make_event(session, id="background", date="2012")
+    make_event(
+        session,
+        id=RICH,
+        title="Talks — «دیدار» in Baku",
+        summary="Line one\nline two",
+        date="2013-03-30",
+        end_date="2013-05~",
+        type="accuse",
+        tone=2,  # stored as a float: 2.0 in JSON
+        countries=["IRN", "AZE", "TUR"],
+        tags=["summit", "diplomacy"],
+        location={"name": "Baku", "country": "AZE", "lat": 40.41, "lon": 49.87},
+        # Not in alphabetical order: actors and citations keep the order they were given in.
+        actors=[{"id": government, "role": "target"}, {"id": person, "role": "initiator"}],
+        citations=[
+            {"source_id": full_source, "stance": "disputes", "quote": "No.", "locator": "p. 2"},
+            {"source_id": bare_source, "stance": "supports"},
+        ],
+        links=[
+            {"event_id": "earlier", "relation": "responds_to"},
+            {"event_id": "background", "relation": "follows"},
+        ],
+        external_ids={"gdelt": "G-1", "acled": "AZE-7"},
+    )
+    make_event(session, id="reaction", links=[{"event_id": RICH, "relation": "denies"}])
+    make_event(session, id="part", links=[{"event_id": RICH, "relation": "part_of"}])
+    gone = make_event(session, id="gone", links=[{"event_id": RICH, "relation": "same_as"}])
+    gone.deleted_at = utcnow()  # its link is hidden with it
+    session.add(gone)
+    session.flush()
+    session.expunge_all()  # nothing loaded already, as in a request
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in type(row).model_fields}
+
+
+def _validated_from_orm(session: Session, event_id: str) -> EventPublic:
+    """The public form as it was built before load_public: ORM relationships, validated."""
+    event = session.get_one(Event, event_id)
+    linked_from = session.exec(
+        select(EventLink)
+        .join(Event, col(Event.id) == col(EventLink.event_id))
+        .where(EventLink.target_id == event_id, col(Event.deleted_at).is_(None))
+        .order_by(col(EventLink.relation), col(EventLink.event_id))
+    ).all()
+    location = None
+    if event.location_name or event.location_country or event.location_lat is not None:
+        location = {
+            "name": event.location_name,
+            "country": event.location_country,
+            "lat": event.location_lat,
+            "lon": event.location_lon,
+        }
+    return EventPublic.model_validate(
+        {
+            **_columns(event),
+            "countries": [row.country for row in event.countries],
+            "tags": [row.tag for row in event.tags],
+            "location": location,
+            "actors": [
+                {**_columns(row.actor), "role": row.role}
+                for row in sorted(event.actors, key=lambda row: row.position)
+            ],
+            "citations": [
+                {**_columns(row), "source": _columns(row.source)}
+                for row in sorted(event.citations, key=lambda row: row.id or 0)
+            ],
+            "links": [{"event_id": row.target_id, "relation": row.relation} for row in event.links],
+            "linked_from": [
+                {"event_id": row.event_id, "relation": row.relation} for row in linked_from
+            ],
+            "external_ids": dict(sorted((row.scheme, row.value) for row in event.external_ids)),
+        }
+    )
+
+
+def _loaded(session: Session, event_id: str, fields: set[str] | None = None) -> dict[str, Any]:
+    row = session.get_one(Event, event_id)
+    [event] = load_public(session, [row], fields)
+    return event
+
+
+def test_a_rich_event_loads_as_exactly_eventpublics_json(client, session):
+    _make_rich_event(session)
+    expected = _validated_from_orm(session, RICH).model_dump_json().encode()
+    assert formats.dumps(_loaded(session, RICH)) == expected
+    assert client.get(f"/v1/events/{RICH}").content == expected
+    # What the expectation holds, so that it cannot be empty on both sides.
+    event = client.get(f"/v1/events/{RICH}").json()
+    assert event["tone"] == 2.0 and b'"tone":2.0' in expected
+    assert event["updated_at"].endswith("Z")
+    assert [actor["role"] for actor in event["actors"]] == ["target", "initiator"]
+    assert [citation["stance"] for citation in event["citations"]] == ["disputes", "supports"]
+    assert event["citations"][0]["source"]["archive_url"] == "https://archive.example.org/denial"
+    assert event["status"] == "disputed"
+    assert event["links"] == [
+        {"event_id": "background", "relation": "follows"},
+        {"event_id": "earlier", "relation": "responds_to"},
+    ]
+    assert event["linked_from"] == [
+        {"event_id": "reaction", "relation": "denies"},
+        {"event_id": "part", "relation": "part_of"},
+    ]
+    assert event["external_ids"] == {"acled": "AZE-7", "gdelt": "G-1"}
+    assert event["location"] == {"name": "Baku", "country": "AZE", "lat": 40.41, "lon": 49.87}
+
+
+def test_plain_events_load_as_eventpublics_json_too(session):
+    _make_rich_event(session)
+    for event_id in ("earlier", "reaction", "gone"):  # no location, links one way, deleted
+        expected = _validated_from_orm(session, event_id).model_dump_json().encode()
+        assert formats.dumps(_loaded(session, event_id)) == expected, event_id
+
+
+def test_writes_answer_and_store_the_same_public_form(session):
+    _make_rich_event(session)
+    published = service.publish(session, [session.get_one(Event, RICH)])[0]
+    assert published == _validated_from_orm(session, RICH)
+
+
+def test_list_items_ndjson_lines_and_one_event_are_the_same_json(client, session):
+    _make_rich_event(session)
+    items = client.get("/v1/events", params={"limit": 10}).json()["items"]
+    assert len(items) == 5  # not the deleted one
+    for item in items:
+        assert item == client.get(f"/v1/events/{item['id']}").json()
+    assert ndjson_items(export(client, "ndjson")) == items
+
+
+def test_fields_keep_the_order_of_the_fields_and_load_only_their_tables(client, session, engine):
+    _make_rich_event(session)
+    params = {"limit": 50, "fields": "linked_from,id,location"}
+    with counting(engine) as lean:
+        items = client.get("/v1/events", params=params).json()["items"]
+    with counting(engine) as whole:
+        client.get("/v1/events", params={"limit": 50})
+    rich = next(item for item in items if item["id"] == RICH)
+    assert list(rich) == ["id", "location", "linked_from"]  # EventPublic's order
+    assert rich["linked_from"] == [
+        {"event_id": "reaction", "relation": "denies"},
+        {"event_id": "part", "relation": "part_of"},
+    ]
+    assert len(whole) - len(lean) == RELATED_TABLES - 1  # all but linked_from's
+
+
+def test_one_event_takes_one_query_per_table(client, session, engine):
+    _make_rich_event(session)
+    with counting(engine) as statements:
+        assert client.get(f"/v1/events/{RICH}").status_code == 200
+    assert len(statements) == 1 + RELATED_TABLES
+
+
+def test_an_export_takes_one_query_per_table_per_batch(session, engine):
+    _make_rich_event(session)
+    query = EventQuery()
+    with counting(engine) as one_batch:
+        events = list(service.iter_events(session, query, batch_size=100))
+    with counting(engine) as batches:
+        assert list(service.iter_events(session, query, batch_size=2)) == events
+    assert len(events) == 5  # not the deleted one
+    assert len(one_batch) == 1 + RELATED_TABLES
+    assert len(batches) == 3 * (1 + RELATED_TABLES)  # 2 + 2 + 1 events
+
+
+def test_csv_and_ics_write_times_and_numbers_as_before(client, session):
+    _make_rich_event(session)
+    stored = session.get_one(Event, RICH)
+    row = next(row for row in csv_rows(export(client, "csv")) if row["id"] == RICH)
+    assert row["created_at"] == stored.created_at.isoformat()  # 2026-…+00:00
+    assert row["updated_at"].endswith("+00:00")
+    assert (row["tone"], row["location_lat"], row["location_lon"]) == ("2.0", "40.41", "49.87")
+    assert row["actors"].split(";")[0] == stored.actors[0].actor_id
+    assert row["source_publishers"] == "APA"
+    component = next(c for c in vevents(export(client, "ics")) if str(c["UID"]) == f"{RICH}@dyad")
+    assert component.decoded("GEO") == (40.41, 49.87)
+    assert component.decoded("SEQUENCE") == 0
+    assert [str(name) for name in component.categories] == ["accuse", "diplomacy", "summit"]
