@@ -96,21 +96,43 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Migrate the database if needed, then serve the API with uvicorn."""
+    import shutil
+    import tempfile
+
     import uvicorn
+    from rich.markup import escape
 
     settings = _settings()
+    # Several workers add up their /metrics through files in one directory (prometheus-client's
+    # multiprocess mode): a new one at each start, so that no stale count survives, set before
+    # the workers start and import prometheus_client. One the operator set is theirs to wipe.
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given is not None and not os.path.isdir(given):
+        err.print(
+            f"[red]error:[/red] PROMETHEUS_MULTIPROC_DIR is not a directory: {escape(given)}",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     _migrate(settings)
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        log_config=logs.config(settings.log_level),
-        access_log=False,  # Dyad's own access log has the request id
-        proxy_headers=True,
-    )
+    metrics_dir = None
+    if workers > 1 and given is None:
+        metrics_dir = tempfile.mkdtemp(prefix="dyad-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level,
+            log_config=logs.config(settings.log_level),
+            access_log=False,  # Dyad's own access log has the request id
+            proxy_headers=True,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @app.command()

@@ -14,6 +14,8 @@ from app.changes.routes import router as changes_router
 from app.core import errors
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.db import create_db_engine, session_factory
+from app.core.metrics import MetricsMiddleware
+from app.core.metrics import router as metrics_router
 from app.core.nul_guard import NulGuardMiddleware
 from app.core.ratelimit import RateLimitMiddleware
 from app.core.request_id import RequestIdMiddleware
@@ -71,8 +73,8 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = sessions or session_factory(engine)
     errors.install(app)
-    # Added innermost first: a request meets the request id, the security headers, CORS,
-    # the rate limit, the body limit and the NUL guard, in that order.
+    # Added innermost first: a request meets the metrics, the request id, the security
+    # headers, CORS, the rate limit, the body limit and the NUL guard, in that order.
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -103,7 +105,10 @@ def create_app(
         )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost, so that its counts include the answers of every other middleware (429s too).
+    app.add_middleware(MetricsMiddleware)
     app.include_router(health_router)
+    app.include_router(metrics_router)  # public like /healthz: scraped without a key
     docs.install(app)
     readers = [Depends(read_access)]  # public unless DYAD_PUBLIC_READ=false
     for router in (

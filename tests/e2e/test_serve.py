@@ -105,13 +105,13 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
         _stop(running.process)
 
 
-def start_server(env: dict[str, str], cwd: Path) -> Server:
+def start_server(env: dict[str, str], cwd: Path, workers: int = 1) -> Server:
     """`dyad serve` on a free port with `env`, answering /healthz; stopped if it never does."""
     port = _free_port()
     stderr_path = cwd / f"serve-{port}.stderr"
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             env=env,
             cwd=cwd,
             stdout=subprocess.DEVNULL,
