@@ -220,7 +220,9 @@ def export(
     engine = create_db_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            events: Iterable[EventDict] = formats.started(service.iter_events(session, query))
+            events: Iterable[EventDict] = formats.started(
+                service.iter_events(session, query, related=chosen.reads)
+            )
             with _progress(err.is_terminal) as progress:
                 if not progress.disable:
                     task = progress.add_task(

@@ -43,6 +43,9 @@ class App:
     def __init__(self, database_url: str) -> None:
         os.environ["DYAD_DATABASE_URL"] = database_url
         os.environ["DYAD_RATE_LIMIT"] = "1000000000/second"
+        # An hour: SQLite's timeout is a deadline the last statement of the engine set, which
+        # the bare connections of replay_seconds and explain would otherwise run into.
+        os.environ["DYAD_STATEMENT_TIMEOUT"] = "3600"
         from app.core.settings import get_settings
         from app.main import create_app
 

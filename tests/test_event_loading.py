@@ -213,3 +213,28 @@ def test_csv_and_ics_write_times_and_numbers_as_before(client, session):
     assert component.decoded("GEO") == (40.41, 49.87)
     assert component.decoded("SEQUENCE") == 0
     assert [str(name) for name in component.categories] == ["accuse", "diplomacy", "summit"]
+
+
+def test_each_export_reads_only_the_tables_its_writer_uses(client, session, engine):
+    _make_rich_event(session)
+    everything = list(service.iter_events(session, EventQuery()))  # every table read
+    context = formats.ExportContext(events_url="http://testserver/v1/events")
+    for export_format, chosen in formats.EXPORTS.items():
+        with counting(engine) as statements:
+            body = export(client, export_format)
+        assert body == b"".join(chosen.write(everything, context)), export_format
+        tables = RELATED_TABLES if chosen.reads is None else len(chosen.reads)
+        assert len(statements) == 1 + tables, export_format
+    csv_reads = formats.EXPORTS[formats.ExportFormat.csv].reads
+    assert csv_reads == frozenset({"countries", "tags", "actors", "citations"})
+
+
+def test_related_keeps_every_field_and_leaves_the_tables_not_read_empty(session):
+    _make_rich_event(session)
+    row = session.get_one(Event, RICH)
+    [whole] = load_public(session, [row])
+    [lean] = load_public(session, [row], related={"citations"})
+    assert list(lean) == list(whole)
+    assert lean["citations"] == whole["citations"] and len(lean["citations"]) == 2
+    assert (lean["countries"], lean["links"], lean["external_ids"]) == ([], [], {})
+    assert whole["countries"] == ["AZE", "IRN", "TUR"]

@@ -91,10 +91,10 @@ def _stream(
     export = formats.EXPORTS[export_format]
     # Run the first batch's query now, while a failure can still be a problem+json answer
     # rather than a response cut short.
-    events = formats.started(service.iter_events(session, query))
-    context = ExportContext(
-        events_url=str(request.url_for("list_events")), fields=query.field_set()
-    )
+    fields = query.field_set()
+    related = fields if export.reads is None else export.reads
+    events = formats.started(service.iter_events(session, query, related=related))
+    context = ExportContext(events_url=str(request.url_for("list_events")), fields=fields)
     headers = {
         "Content-Disposition": f'attachment; filename="{export.filename}"',
         "Cache-Control": LIST_CACHE_CONTROL,

@@ -2,7 +2,7 @@
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -109,9 +109,12 @@ class Ordering:
     start: ColumnElement[bool] | None = None
 
     def select(self) -> Select[*tuple[Any, ...]]:
-        """The events with the values of their sort key after them."""
-        # Several entities: sqlmodel makes a (tuple) Select, whatever its overloads tell mypy.
-        statement = cast(Select[*tuple[Any, ...]], select(Event, *(k.column for k in self.keys)))
+        """Rows of the event table with the values of their sort key after them (as sort_0…):
+        plain rows, not ORM objects, which load_public reads as well for a fraction of the time.
+        """
+        keys = (key.column.label(f"sort_{i}") for i, key in enumerate(self.keys))
+        # Several columns: sqlmodel makes a (tuple) Select, whatever its overloads tell mypy.
+        statement = cast(Select[*tuple[Any, ...]], select(*_event.columns, *keys))
         if self.hits is not None:
             statement = statement.join(self.hits, self.hits.c.event_id == col(Event.id))
         return statement
@@ -233,19 +236,25 @@ def list_events(session: Session, query: EventQuery) -> tuple[list["EventDict"],
 
 
 def iter_events(
-    session: Session, query: EventQuery, *, batch_size: int = 500
+    session: Session,
+    query: EventQuery,
+    *,
+    related: Collection[str] | None = None,
+    batch_size: int = 500,
 ) -> Iterator["EventDict"]:
-    """Every matching event in order, fetched in keyset batches: constant memory."""
+    """Every matching event in order, fetched in keyset batches: constant memory.
+
+    `related` names the related tables to read (see load_public) when a writer needs only some.
+    """
     ordering = _ordering(session, query)
     where = query.conditions()
     after: list[Any] | None = None
     while True:
         rows = _page(session, where, ordering, after, batch_size)
-        yield from load_public(session, [event for event, _key in rows])
+        yield from load_public(session, [event for event, _key in rows], related=related)
         if len(rows) < batch_size:
             return
         after = ordering.cursor_values(rows[-1][1])
-        session.expunge_all()  # let the batch just served be garbage-collected
 
 
 def _page(
@@ -254,8 +263,8 @@ def _page(
     ordering: Ordering,
     after: list[Any] | None,
     limit: int,
-) -> list[tuple[Event, list[Any]]]:
-    """Events in order, each with the values of its sort key."""
+) -> list[tuple[Any, list[Any]]]:
+    """Rows of the event table in order, each with the values of its sort key."""
     statement = ordering.select()
     if after is not None:
         # Before the filters: of two bounds on one side of an index, SQLite seeks to the first
@@ -265,7 +274,8 @@ def _page(
     if ordering.start is not None:
         statement = statement.where(ordering.start)
     statement = statement.order_by(*ordering.order_by()).limit(limit)
-    return [(row[0], list(row[1:])) for row in session.exec(statement).all()]
+    width = len(_event.columns)
+    return [(row, list(row[width:])) for row in session.exec(statement).all()]
 
 
 def count_events(session: Session, query: EventFilter) -> int:
@@ -437,26 +447,34 @@ def publish(session: Session, events: Sequence[Event]) -> list[EventPublic]:
 
 
 def load_public(
-    session: Session, rows: Sequence[Any], fields: set[str] | None = None
+    session: Session,
+    rows: Sequence[Any],
+    fields: set[str] | None = None,
+    *,
+    related: Collection[str] | None = None,
 ) -> list[EventDict]:
     """The public form of these events (rows of the event table, or Event objects).
 
-    One query per related table for all of them, only for the fields wanted when `fields`
-    names some; the dicts then hold those fields alone (a field whose table was not read is
-    built empty, then dropped).
+    One query per related table (countries, tags, actors, citations, links, linked_from,
+    external_ids) for all of them, only for the fields wanted when `fields` names some; the
+    dicts then hold those fields alone (a field whose table was not read is built empty, then
+    dropped). `related`, when given, names the tables to read instead, and keeps every field:
+    those of the tables not read are empty.
     """
     ids = [row.id for row in rows]
     statements = _RELATED_TO_ONE if len(ids) == 1 else _RELATED_TO_MANY
     given = {"ids": ids[0] if len(ids) == 1 else ids}
+    wanted = fields if related is None else related
     connection = session.connection()
-    related: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+    by_table: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
     for name, statement in statements.items():
-        if ids and (fields is None or name in fields):
+        if ids and (wanted is None or name in wanted):
             by_event: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
             for item in connection.execute(statement, given):
                 by_event[item[0]].append(item[1:])
-            related[name] = by_event
-    return [only(_public(row, related), fields) for row in rows]
+            by_table[name] = by_event
+    events = [_public(row, by_table) for row in rows]
+    return events if related is not None else [only(event, fields) for event in events]
 
 
 def only(event: EventDict, fields: set[str] | None) -> EventDict:
