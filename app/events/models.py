@@ -229,6 +229,30 @@ class EventDyad(SQLModel, table=True):
     span_days: int
 
 
+class DyadMonth(SQLModel, table=True):
+    """A dyad's live events counted by month and type: what a dyad's timeline by month or
+    year reads, rather than every event of the pair.
+
+    One row per pair, month (of date_lower, as its first day) and type that has events.
+    Triggers on event_dyad keep it right in the writer's own transaction, whoever writes
+    (migrations/versions/*_dyad_month.py).
+    """
+
+    __tablename__ = "dyad_month"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    country_a: str = Field(primary_key=True, max_length=3)
+    country_b: str = Field(primary_key=True, max_length=3)
+    month: Date = Field(primary_key=True)
+    type: str = Field(primary_key=True, sa_type=String(16))
+    events: int
+    # The sum and count of the tones given, for the mean; events without a tone add nothing.
+    tone_sum: float
+    tone_count: int
+    # Events dated to a year only: in a month bucket they count as imprecise.
+    year_precision: int
+
+
 class Revision(SQLModel, table=True):
     """The whole event as written, by whom and when; one row per write, kept after deletes."""
 

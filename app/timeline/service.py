@@ -8,13 +8,14 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import SQLColumnExpression, case, extract, func
+from sqlalchemy import SQLColumnExpression, case, extract, func, literal
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
 from app.core.dates import Precision, parse
 from app.core.errors import InvalidInput
-from app.events.filters import EventFilter, Rows
+from app.events.filters import EventFilter
+from app.events.models import DyadMonth
 
 # More periods than this is a mistake (bucket=day over decades), not a timeline to draw.
 MAX_PERIODS = 20_000
@@ -78,21 +79,19 @@ class Timeline(BaseModel):
 def timeline(session: Session, query: TimelineQuery) -> Timeline:
     """The matching events counted per period, with every empty period in between."""
     bucket = query.bucket
-    rows, where = query.aggregated()  # a dyad's index alone, when it answers the filters
-    key = _period_key(bucket, rows)
-    coarser = col(rows.date_precision).in_(_COARSER[bucket])
-    # sqlmodel's select() is typed for at most four columns; its Select class takes any.
-    totals: Sequence[tuple[Any, ...]] = session.exec(
-        Select(
-            *key,
-            func.count(),
-            func.avg(col(rows.tone)),
-            func.count(case((coarser, 1))),
-        )
-        .where(*where)
-        .group_by(*key)
-    ).all()
-    found = {_start(bucket, row[: len(key)]): row[len(key) :] for row in totals}
+    found: dict[date, list[Any]] = {}  # period -> [count, tone sum, tone count, imprecise]
+    types: dict[date, dict[str, int]] = defaultdict(dict)
+    rows: Sequence[tuple[Any, ...]] = session.exec(_counts(query)).all()
+    for row in rows:
+        *key, event_type, count, tone_sum, tone_count, imprecise = row
+        start = _start(bucket, key)
+        totals = found.setdefault(start, [0, 0.0, 0, 0])
+        totals[0] += count
+        totals[1] += tone_sum or 0.0
+        totals[2] += tone_count
+        totals[3] += imprecise
+        by_type = types[start]
+        by_type[str(event_type)] = by_type.get(str(event_type), 0) + count
     ends = list(found)
     # The range asked for is drawn whole, even where it has no events.
     if query.from_:
@@ -111,42 +110,79 @@ def timeline(session: Session, query: TimelineQuery) -> Timeline:
             errors=[{"loc": ["query", "bucket"], "msg": "too many periods: use a coarser bucket"}],
         )
 
-    types: dict[date, dict[str, int]] = defaultdict(dict)
-    by_type: Sequence[tuple[Any, ...]] = session.exec(
-        Select(*key, col(rows.type), func.count())
-        .where(*where)
-        .group_by(*key, col(rows.type))
-        .order_by(func.count().desc(), col(rows.type))
-    ).all()
-    for row in by_type:
-        event_type, count = row[len(key) :]
-        types[_start(bucket, row[: len(key)])][str(event_type)] = count
-
     buckets = []
     for start in _periods(bucket, first, last):
-        count, tone_mean, imprecise = found.get(start, (0, None, 0))
+        count, tone_sum, tone_count, imprecise = found.get(start, (0, 0.0, 0, 0))
+        most_first = sorted(types.get(start, {}).items(), key=lambda item: (-item[1], item[0]))
         buckets.append(
             TimelineBucket(
                 period=_label(bucket, start),
                 start=start,
                 end=_end(bucket, start),
                 count=count,
-                tone_mean=None if tone_mean is None else float(tone_mean),
-                types=types.get(start, {}),
+                tone_mean=tone_sum / tone_count if tone_count else None,
+                types=dict(most_first),
                 imprecise=imprecise,
             )
         )
     return Timeline(bucket=bucket, buckets=buckets)
 
 
-def _period_key(bucket: Bucket, rows: Rows) -> list[SQLColumnExpression[Any]]:
-    """The GROUP BY key of a period, from the event's date_lower."""
+# What dyad_month can answer besides the dyad: the type, and a `to` that ends with a month.
+_MONTHLY_FILTERS = {"dyad", "type", "to"}
+
+
+def _counts(query: TimelineQuery) -> Select[*tuple[Any, ...]]:
+    """Per period and type: the events, their tones' sum and count, and the imprecise ones.
+
+    A dyad's months and years are its rows of dyad_month, read in the order of its key (one
+    per month and type) and added up by the caller, when no other filter needs the events;
+    otherwise the events (or the dyad's index, event_dyad) are counted, grouped here.
+    """
+    bucket = query.bucket
+    # sqlmodel's select() is typed for at most four columns; its Select class takes any.
+    if _monthly(query):
+        assert query.dyad is not None
+        a, b = query.dyad.split("-")
+        where = [col(DyadMonth.country_a) == a, col(DyadMonth.country_b) == b]
+        if query.type:
+            where.append(col(DyadMonth.type).in_(query.type))
+        if query.to:
+            where.append(col(DyadMonth.month) <= _first_day(Bucket.month, parse(query.to).upper))
+        imprecise = col(DyadMonth.year_precision) if bucket is Bucket.month else literal(0)
+        stored = (DyadMonth.events, DyadMonth.tone_sum, DyadMonth.tone_count)
+        key = _period_key(bucket, col(DyadMonth.month))
+        return Select(*key, col(DyadMonth.type), *map(col, stored), imprecise).where(*where)
+    rows, where = query.aggregated()  # a dyad's index alone, when it answers the filters
+    key = _period_key(bucket, col(rows.date_lower))
+    coarser = col(rows.date_precision).in_(_COARSER[bucket])
+    counts: list[SQLColumnExpression[Any]] = [
+        func.count(),
+        func.sum(col(rows.tone)),
+        func.count(col(rows.tone)),
+        func.count(case((coarser, 1))),
+    ]
+    event_type = col(rows.type)
+    return Select(*key, event_type, *counts).where(*where).group_by(*key, event_type)
+
+
+def _monthly(query: TimelineQuery) -> bool:
+    """dyad_month answers: a dyad by month or year, no filter it lacks, `to` a month's end."""
+    if query.dyad is None or query.bucket is Bucket.day:
+        return False
+    for name in EventFilter.model_fields:
+        if name not in _MONTHLY_FILTERS and getattr(query, name) not in (None, []):
+            return False
+    return query.to is None or (parse(query.to).upper + timedelta(days=1)).day == 1
+
+
+def _period_key(bucket: Bucket, day: SQLColumnExpression[Any]) -> list[SQLColumnExpression[Any]]:
+    """The GROUP BY key of a period, from a date (an event's date_lower, or a month)."""
     # `extract` compiles to strftime on SQLite and EXTRACT on PostgreSQL: no dialect switch.
-    lower = col(rows.date_lower)
     if bucket is Bucket.day:
-        return [lower]
-    year = extract("year", lower)
-    return [year] if bucket is Bucket.year else [year, extract("month", lower)]
+        return [day]
+    year = extract("year", day)
+    return [year] if bucket is Bucket.year else [year, extract("month", day)]
 
 
 def _start(bucket: Bucket, key: Sequence[Any]) -> date:
