@@ -482,29 +482,6 @@ def modelled_timeline(facts: list[Fact], bucket: str) -> dict[str, dict[str, Any
     }
 
 
-def test_dyad_timelines_count_the_modelled_matches(client, session):
-    facts = _build(session)
-
-    @PROPERTY_SETTINGS
-    @given(filters=dyad_filters(), bucket=st.sampled_from(["year", "month"]))
-    def timeline_equals_model(filters: dict[str, Any], bucket: str) -> None:
-        response = client.get("/v1/timeline", params=filters | {"bucket": bucket})
-        assert response.status_code == 200, response.text
-        got = {
-            item["period"]: {
-                "count": item["count"],
-                "tone_mean": item["tone_mean"],
-                "types": list(item["types"].items()),
-                "imprecise": item["imprecise"],
-            }
-            for item in response.json()["buckets"]
-            if item["count"]
-        }
-        assert got == modelled_timeline(matching(facts, filters), bucket), filters
-
-    timeline_equals_model()
-
-
 @st.composite
 def monthly_filters(draw: st.DrawFn) -> dict[str, Any]:
     """A dyad with only filters that dyad_month answers (a type; `to` when it is a year or
@@ -517,11 +494,13 @@ def monthly_filters(draw: st.DrawFn) -> dict[str, Any]:
     return {name: value for name, value in candidates.items() if value is not None}
 
 
-def test_dyad_timelines_by_month_or_year_count_the_modelled_matches(client, session):
+# Any filters mostly count over the events or event_dyad; dyad_month's own, mostly over it.
+@pytest.mark.parametrize("drawn_filters", [dyad_filters, monthly_filters])
+def test_dyad_timelines_count_the_modelled_matches(client, session, drawn_filters):
     facts = _build(session)
 
     @PROPERTY_SETTINGS
-    @given(filters=monthly_filters(), bucket=st.sampled_from(["year", "month"]))
+    @given(filters=drawn_filters(), bucket=st.sampled_from(["year", "month"]))
     def timeline_equals_model(filters: dict[str, Any], bucket: str) -> None:
         response = client.get("/v1/timeline", params=filters | {"bucket": bucket})
         assert response.status_code == 200, response.text
