@@ -115,7 +115,13 @@ def machine() -> str:
 
 
 def dyad_env(database_url: str) -> dict[str, str]:
-    return os.environ | {"DYAD_DATABASE_URL": database_url, "DYAD_RATE_LIMIT": NO_RATE_LIMIT}
+    # A minute per statement, as Datasette gets: the answer checks count every match, which
+    # takes longer than the API's default 10 s while the database is still cold on disk.
+    return os.environ | {
+        "DYAD_DATABASE_URL": database_url,
+        "DYAD_RATE_LIMIT": NO_RATE_LIMIT,
+        "DYAD_STATEMENT_TIMEOUT": "60",
+    }
 
 
 def load_refs(database_url: str, data: Path, env: dict[str, str]) -> None:
