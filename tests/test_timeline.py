@@ -290,6 +290,13 @@ def test_dyad_type_and_dates_filter_what_is_counted(client, session):
     assert counts(**{"from": "2013-04"}) == [("2013", 2)]
     assert counts(**{"to": "2012"}) == [("2012", 1)]
     assert counts(dyad="AZE-TUR") == []
+    # A dyad's `to` at a month's end (dyad_month's counts) or within one (the events).
+    assert counts(dyad="AZE-IRN", to="2013-03") == [("2012", 1), ("2013", 1)]
+    assert counts(dyad="AZE-IRN", to="2013-03-29") == [("2012", 1), ("2013", 0)]
+    # The last day there is, whose next day no date can hold.
+    buckets = timeline(client, dyad="AZE-IRN", to="9999")["buckets"]
+    assert (buckets[-1]["period"], buckets[-1]["count"]) == ("9999", 0)
+    assert sum(bucket["count"] for bucket in buckets) == 3
 
 
 def test_deleted_events_are_not_counted(client, session):

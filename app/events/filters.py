@@ -24,6 +24,7 @@ from app.core.dates import EdtfDate, parse
 from app.core.fulltext import MAX_QUERY_LENGTH, matches
 from app.events.models import (
     Citation,
+    DyadMonth,
     Event,
     EventActor,
     EventCountry,
@@ -55,6 +56,8 @@ Value = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$"
 # The events, or a dyad's index of them: both hold the columns that the filters' dates, type,
 # tone and status test, and that timelines and relations aggregate.
 Rows = type[Event] | type[EventDyad]
+# The tables keyed by pair of countries: a dyad's index, and its counts by month.
+PairRows = type[EventDyad] | type[DyadMonth]
 
 
 def _blank_is_none(value: str) -> str | None:
@@ -152,7 +155,7 @@ class EventFilter(BaseModel):
         if self.dyad is None:
             where = [col(Event.deleted_at).is_(None), *self._copied(Event)]
         else:
-            where = [*self._pair(), *self._copied(EventDyad)]
+            where = [*self.pair(), *self._copied(EventDyad)]
             where.append(col(EventDyad.event_id) == col(Event.id))
         return where + self._uncopied()
 
@@ -164,13 +167,14 @@ class EventFilter(BaseModel):
         aggregates read, so the events are never read. Otherwise the events and conditions().
         """
         if self.dyad is not None and not self._uncopied():
-            return EventDyad, [*self._pair(), *self._copied(EventDyad)]
+            return EventDyad, [*self.pair(), *self._copied(EventDyad)]
         return Event, self.conditions()
 
-    def _pair(self) -> list[ColumnElement[bool]]:
+    def pair(self, rows: PairRows = EventDyad) -> list[ColumnElement[bool]]:
+        """The dyad's rows of a table keyed by pair (event_dyad, or its counts dyad_month)."""
         assert self.dyad is not None
-        a, b = self.dyad.split("-")  # in order, as event_dyad holds them
-        return [col(EventDyad.country_a) == a, col(EventDyad.country_b) == b]
+        a, b = self.dyad.split("-")  # in order, as the tables hold them
+        return [col(rows.country_a) == a, col(rows.country_b) == b]
 
     def _copied(self, rows: Rows) -> list[ColumnElement[bool]]:
         """The conditions on the columns that event_dyad copies from the event."""

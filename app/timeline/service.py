@@ -142,9 +142,7 @@ def _counts(query: TimelineQuery) -> Select[*tuple[Any, ...]]:
     bucket = query.bucket
     # sqlmodel's select() is typed for at most four columns; its Select class takes any.
     if _monthly(query):
-        assert query.dyad is not None
-        a, b = query.dyad.split("-")
-        where = [col(DyadMonth.country_a) == a, col(DyadMonth.country_b) == b]
+        where = query.pair(DyadMonth)
         if query.type:
             where.append(col(DyadMonth.type).in_(query.type))
         if query.to:
@@ -173,7 +171,7 @@ def _monthly(query: TimelineQuery) -> bool:
     for name in EventFilter.model_fields:
         if name not in _MONTHLY_FILTERS and getattr(query, name) not in (None, []):
             return False
-    return query.to is None or (parse(query.to).upper + timedelta(days=1)).day == 1
+    return query.to is None or _end(Bucket.month, parse(query.to).upper) == parse(query.to).upper
 
 
 def _period_key(bucket: Bucket, day: SQLColumnExpression[Any]) -> list[SQLColumnExpression[Any]]:
