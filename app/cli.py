@@ -25,7 +25,6 @@ from app.keys.models import Scope
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from app.events.service import EventDict
 
 app = typer.Typer(
     help="Dyad: dated events between countries, backed by sources, served as an HTTP API.",
@@ -220,9 +219,7 @@ def export(
     engine = create_db_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            events: Iterable[EventDict] = formats.started(
-                service.iter_events(session, query, related=chosen.reads)
-            )
+            events = formats.started(chosen.items(session, query))
             with _progress(err.is_terminal) as progress:
                 if not progress.disable:
                     task = progress.add_task(

@@ -13,6 +13,7 @@ from app.core.countries import to_alpha3
 from app.core.dates import parse, span
 from app.core.db import utcnow
 from app.events.models import Event
+from app.timeline.service import Timeline
 from tests.factories import make_event
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "seed"
@@ -355,6 +356,19 @@ def test_seeded_aze_irn_timeline_by_year_counts_the_seeded_events(client, seeded
 @pytest.mark.parametrize("bucket", ["year", "month", "day"])
 def test_seeded_timeline_agrees_with_the_event_list(client, seeded, bucket):
     assert_agrees_with_the_event_list(client, {"dyad": "AZE-IRN"}, bucket)
+
+
+@pytest.mark.parametrize("bucket", ["year", "month", "day"])
+@pytest.mark.parametrize(
+    "params", [{"dyad": "AZE-IRN"}, {"q": "conference"}, {"q": "nothingmatches"}]
+)
+def test_the_json_is_the_documented_timeline_byte_for_byte(client, seeded, bucket, params):
+    # Written from plain dicts, not through the model: the model's own JSON must be the same.
+    response = client.get("/v1/timeline", params=params | {"bucket": bucket})
+    assert response.status_code == 200, response.text
+    documented = Timeline.model_validate_json(response.content)
+    assert documented.model_dump_json().encode() == response.content
+    assert documented.buckets or params == {"q": "nothingmatches"}
 
 
 # --- validation and headers --------------------------------------------------------------

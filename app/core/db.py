@@ -14,6 +14,7 @@ from sqlalchemy import (
     Dialect,
     Engine,
     MetaData,
+    String,
     TypeDecorator,
     create_engine,
     event,
@@ -21,7 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, SQLModel
 
 # Stable constraint names, so that Alembic migrations can name what they alter.
@@ -129,6 +133,49 @@ def is_statement_timeout(error: DBAPIError) -> bool:
     if type(original).__name__ == "QueryCanceled":  # psycopg.errors.QueryCanceled
         return True
     return isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
+
+
+class _JSONFunction(FunctionElement[str]):
+    """A JSON function under its name on each database; aggregates give the JSON as text."""
+
+    type = String()
+    inherit_cache = True
+    sqlite: str
+    postgresql: str
+    aggregate = True
+
+
+class json_object_agg(_JSONFunction):
+    """The aggregate of (key, value) pairs as a JSON object: `{"reject": 3}`."""
+
+    sqlite, postgresql = "json_group_object", "json_object_agg"
+    inherit_cache = True
+
+
+class json_array_agg(_JSONFunction):
+    """The aggregate of values as a JSON array, in the order the rows come."""
+
+    sqlite, postgresql = "json_group_array", "json_agg"
+    inherit_cache = True
+
+
+class json_array(_JSONFunction):
+    """A JSON array of the arguments: one item of json_array_agg that has several values."""
+
+    sqlite, postgresql, aggregate = "json_array", "json_build_array", False
+    inherit_cache = True
+
+
+@compiles(_JSONFunction, "sqlite")
+def _sqlite_json(element: _JSONFunction, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{element.sqlite}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_JSONFunction, "postgresql")
+def _postgresql_json(element: _JSONFunction, compiler: SQLCompiler, **kw: Any) -> str:
+    call = f"{element.postgresql}({compiler.process(element.clauses, **kw)})"
+    # As text, like SQLite's: the driver would otherwise parse it into lists and dicts.
+    return f"CAST({call} AS TEXT)" if element.aggregate else call
 
 
 def refresh_statistics(engine: Engine) -> None:

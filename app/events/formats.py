@@ -20,21 +20,24 @@ Choices worth knowing:
 import csv
 import html
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from itertools import chain, islice
-from typing import Any
+from typing import Any, TypeVar
 
 import icalendar
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 
-from app.events import citation
-from app.events.filters import Format
+from app.events import citation, service
+from app.events.filters import EventQuery, Format
 from app.events.models import Status
 from app.events.service import EventDict, only
+
+T = TypeVar("T")
 
 # Events per chunk handed to the network or stdout: small enough to start at once and keep
 # memory flat, large enough that a big export is not thousands of tiny writes.
@@ -55,7 +58,8 @@ class ExportContext:
         return f"{self.events_url}/{event_id}" if self.events_url else None
 
 
-Writer = Callable[[Iterable[EventDict], ExportContext], Iterator[bytes]]
+# A writer takes event dicts (service.iter_events), or flat rows when its Export names them.
+Writer = Callable[[Iterable[Any], ExportContext], Iterator[bytes]]
 
 
 def dumps(value: Any) -> bytes:
@@ -63,7 +67,7 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_UTC_Z)
 
 
-def started(events: Iterator[EventDict]) -> Iterator[EventDict]:
+def started(events: Iterator[T]) -> Iterator[T]:
     """The same events with the first already fetched: the first query runs before a writer
     sends anything, so its failure can still be reported cleanly (a problem+json answer, one
     line on stderr) instead of cutting a document short."""
@@ -71,8 +75,8 @@ def started(events: Iterator[EventDict]) -> Iterator[EventDict]:
     return events if first is None else chain([first], events)
 
 
-def _chunks(events: Iterable[EventDict]) -> Iterator[list[EventDict]]:
-    iterator = iter(events)
+def _chunks(items: Iterable[T]) -> Iterator[list[T]]:
+    iterator = iter(items)
     while chunk := list(islice(iterator, CHUNK_SIZE)):
         yield chunk
 
@@ -127,48 +131,103 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-def csv_row(event: EventDict) -> list[object]:
-    """One event as the cells of CSV_COLUMNS."""
-    location = event["location"] or {}
-    actors = event["actors"]
-    sources = [c["source"] for c in event["citations"]]
+# What write_csv reads of each event: service.iter_flat's columns, in the order of the cells.
+CSV_FLAT = (
+    "id",
+    "title",
+    "summary",
+    "date",
+    "end_date",
+    "date_lower",
+    "date_upper",
+    "date_precision",
+    "countries",
+    "type",
+    "tone",
+    "status",
+    "tags",
+    "actors",
+    "location_name",
+    "location_country",
+    "location_lat",
+    "location_lon",
+    "sources",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def _list(json_text: str | None) -> list[Any]:
+    return orjson.loads(json_text) if json_text else []
+
+
+def csv_row(row: Sequence[Any]) -> list[object]:
+    """One event (a row of CSV_FLAT's columns) as the cells of CSV_COLUMNS."""
+    (
+        event_id,
+        title,
+        summary,
+        date,
+        end_date,
+        date_lower,
+        date_upper,
+        date_precision,
+        countries,
+        event_type,
+        tone,
+        status,
+        tags,
+        actors,
+        place,
+        place_country,
+        lat,
+        lon,
+        sources,
+        version,
+        created_at,
+        updated_at,
+    ) = row
+    actors, sources = _list(actors), _list(sources)
+    if not (place or place_country or lat is not None):
+        lon = None  # no location: its cells are all empty, as in the JSON's null
     return [
-        event["id"],
-        _text(event["title"]),
-        _text(event["summary"]),
-        event["date"],
-        _cell(event["end_date"]),
-        event["date_lower"].isoformat(),
-        event["date_upper"].isoformat(),
-        event["date_precision"],
-        _joined(event["countries"]),
-        event["type"],
-        _cell(event["tone"]),
-        event["status"],
-        _text(_joined(event["tags"])),
-        _joined(actor["id"] for actor in actors),
-        _text(_joined(actor["name"] for actor in actors)),
-        _text(location.get("name")),
-        _cell(location.get("country")),
-        _cell(location.get("lat")),
-        _cell(location.get("lon")),
-        _joined(source["url"] for source in sources),
-        _text(_joined(source["publisher"] for source in sources if source["publisher"])),
-        event["version"],
-        event["created_at"].isoformat(),
-        event["updated_at"].isoformat(),
+        event_id,
+        _text(title),
+        _text(summary),
+        date,
+        _cell(end_date),
+        date_lower.isoformat(),
+        date_upper.isoformat(),
+        date_precision,
+        _joined(_list(countries)),
+        event_type,
+        _cell(tone),
+        status,
+        _text(_joined(_list(tags))),
+        _joined(actor_id for actor_id, _name in actors),
+        _text(_joined(name for _id, name in actors)),
+        _text(place),
+        _cell(place_country),
+        _cell(lat),
+        _cell(lon),
+        _joined(url for url, _publisher in sources),
+        _text(_joined(publisher for _url, publisher in sources if publisher)),
+        version,
+        created_at.isoformat(),
+        updated_at.isoformat(),
     ]
 
 
-def write_csv(events: Iterable[EventDict], context: ExportContext) -> Iterator[bytes]:
+def write_csv(rows: Iterable[Sequence[Any]], context: ExportContext) -> Iterator[bytes]:
     """A BOM and a header row, then one row per event (RFC 4180, CRLF line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
     writer.writerow(CSV_COLUMNS)
     yield _drain(buffer)
-    for chunk in _chunks(events):
-        writer.writerows(csv_row(event) for event in chunk)
+    for chunk in _chunks(rows):
+        writer.writerows(map(csv_row, chunk))
         yield _drain(buffer)
 
 
@@ -374,19 +433,25 @@ class Export:
     # The related tables its writer reads (service.load_public's names); None: as `fields`
     # asks. An export of a million events reads only these.
     reads: frozenset[str] | None = None
+    # The columns of service.iter_flat its writer takes instead of event dicts, if it does.
+    flat: tuple[str, ...] | None = None
 
     @property
     def filename(self) -> str:
         return f"dyad-events.{self.extension}"
 
+    def items(
+        self, session: Session, query: EventQuery, fields: set[str] | None = None
+    ) -> Iterator[Any]:
+        """What its writer takes: every matching event, in order, in keyset batches."""
+        if self.flat is not None:
+            return service.iter_flat(session, query, self.flat)
+        related = fields if self.reads is None else self.reads
+        return service.iter_events(session, query, related=related)
+
 
 EXPORTS: dict[ExportFormat, Export] = {
-    ExportFormat.csv: Export(
-        write_csv,
-        "text/csv; charset=utf-8",
-        "csv",
-        frozenset({"countries", "tags", "actors", "citations"}),
-    ),
+    ExportFormat.csv: Export(write_csv, "text/csv; charset=utf-8", "csv", flat=CSV_FLAT),
     ExportFormat.ndjson: Export(write_ndjson, "application/x-ndjson", "ndjson"),
     ExportFormat.ics: Export(
         write_ics, "text/calendar; charset=utf-8", "ics", frozenset({"tags", "citations"})

@@ -92,8 +92,7 @@ def _stream(
     # Run the first batch's query now, while a failure can still be a problem+json answer
     # rather than a response cut short.
     fields = query.field_set()
-    related = fields if export.reads is None else export.reads
-    events = formats.started(service.iter_events(session, query, related=related))
+    events = formats.started(export.items(session, query, fields))
     context = ExportContext(events_url=str(request.url_for("list_events")), fields=fields)
     headers = {
         "Content-Disposition": f'attachment; filename="{export.filename}"',

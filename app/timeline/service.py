@@ -1,18 +1,19 @@
-"""Events matching the filters, counted per year, month or day with GROUP BY queries."""
+"""Events matching the filters, counted per year, month or day with a GROUP BY query."""
 
 from calendar import monthrange
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, Field
-from sqlalchemy import SQLColumnExpression, case, extract, func, literal
+from sqlalchemy import Label, SQLColumnExpression, case, extract, func, literal
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
 from app.core.dates import Precision, parse
+from app.core.db import json_object_agg
 from app.core.errors import InvalidInput
 from app.events.filters import EventFilter
 from app.events.models import DyadMonth
@@ -76,22 +77,33 @@ class Timeline(BaseModel):
     )
 
 
-def timeline(session: Session, query: TimelineQuery) -> Timeline:
-    """The matching events counted per period, with every empty period in between."""
+TimelineDict = dict[str, Any]
+"""A timeline in Timeline's shape, with dates as date objects (orjson writes them)."""
+
+
+def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
+    """The matching events counted per period, with every empty period in between.
+
+    Built as plain dicts from one grouped query's few rows (one per period), as events are:
+    Timeline documents the shape, and a test holds the two equal.
+    """
     bucket = query.bucket
-    found: dict[date, list[Any]] = {}  # period -> [count, tone sum, tone count, imprecise]
-    types: dict[date, dict[str, int]] = defaultdict(dict)
-    rows: Sequence[tuple[Any, ...]] = session.exec(_counts(query)).all()
-    for row in rows:
-        *key, event_type, count, tone_sum, tone_count, imprecise = row
+    found: dict[date, list[Any]] = {}  # period -> [count, tone sum, tone count, imprecise, types]
+    for *key, count, tone_sum, tone_count, imprecise, by_type in session.exec(_counts(query)):
         start = _start(bucket, key)
-        totals = found.setdefault(start, [0, 0.0, 0, 0])
-        totals[0] += count
+        types: dict[str, int] = orjson.loads(by_type)
+        totals = found.get(start)
+        if totals is None:
+            # int(): PostgreSQL's sum of counts is a numeric.
+            found[start] = [int(count), tone_sum or 0.0, int(tone_count), int(imprecise), types]
+            continue
+        # A year from dyad_month's months: add them up.
+        totals[0] += int(count)
         totals[1] += tone_sum or 0.0
-        totals[2] += tone_count
-        totals[3] += imprecise
-        by_type = types[start]
-        by_type[str(event_type)] = by_type.get(str(event_type), 0) + count
+        totals[2] += int(tone_count)
+        totals[3] += int(imprecise)
+        for event_type, events in types.items():
+            totals[4][event_type] = totals[4].get(event_type, 0) + events
     ends = list(found)
     # The range asked for is drawn whole, even where it has no events.
     if query.from_:
@@ -99,7 +111,7 @@ def timeline(session: Session, query: TimelineQuery) -> Timeline:
     if query.to:
         ends.append(_first_day(bucket, parse(query.to).upper))
     if not found and not (query.from_ and query.to):
-        return Timeline(bucket=bucket, buckets=[])
+        return {"bucket": bucket, "buckets": []}
     first, last = min(ends), max(ends)
     size = _period_count(bucket, first, last)
     if size > MAX_PERIODS:
@@ -111,21 +123,27 @@ def timeline(session: Session, query: TimelineQuery) -> Timeline:
         )
 
     buckets = []
-    for start in _periods(bucket, first, last):
-        count, tone_sum, tone_count, imprecise = found.get(start, (0, 0.0, 0, 0))
-        most_first = sorted(types.get(start, {}).items(), key=lambda item: (-item[1], item[0]))
+    for start, end in _periods(bucket, first, last):
+        count, tone_sum, tone_count, imprecise, types = found.get(start, _EMPTY)
         buckets.append(
-            TimelineBucket(
-                period=_label(bucket, start),
-                start=start,
-                end=_end(bucket, start),
-                count=count,
-                tone_mean=tone_sum / tone_count if tone_count else None,
-                types=dict(most_first),
-                imprecise=imprecise,
-            )
+            {
+                "period": _label(bucket, start),
+                "start": start,
+                "end": end,
+                "count": count,
+                "tone_mean": tone_sum / tone_count if tone_count else None,
+                "types": dict(sorted(types.items(), key=_most_first)) if types else {},
+                "imprecise": imprecise,
+            }
         )
-    return Timeline(bucket=bucket, buckets=buckets)
+    return {"bucket": bucket, "buckets": buckets}
+
+
+_EMPTY: list[Any] = [0, 0.0, 0, 0, {}]
+
+
+def _most_first(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 # What dyad_month can answer besides the dyad: the type, and a `to` that ends with a month.
@@ -133,11 +151,13 @@ _MONTHLY_FILTERS = {"dyad", "type", "to"}
 
 
 def _counts(query: TimelineQuery) -> Select[*tuple[Any, ...]]:
-    """Per period and type: the events, their tones' sum and count, and the imprecise ones.
+    """Per period: the events, their tones' sum and count, the imprecise ones, and the events
+    by type as a JSON object.
 
-    A dyad's months and years are its rows of dyad_month, read in the order of its key (one
-    per month and type) and added up by the caller, when no other filter needs the events;
-    otherwise the events (or the dyad's index, event_dyad) are counted, grouped here.
+    A dyad's months are its rows of dyad_month added up month by month (in the order of its
+    key, so without sorting; the caller adds months up into years), when no other filter
+    needs the events. Otherwise the events (or the dyad's index, event_dyad) are counted by
+    period and type, and those counts added up by period.
     """
     bucket = query.bucket
     # sqlmodel's select() is typed for at most four columns; its Select class takes any.
@@ -147,21 +167,42 @@ def _counts(query: TimelineQuery) -> Select[*tuple[Any, ...]]:
             where.append(col(DyadMonth.type).in_(query.type))
         if query.to:
             where.append(col(DyadMonth.month) <= _first_day(Bucket.month, parse(query.to).upper))
+        month = col(DyadMonth.month)
         imprecise = col(DyadMonth.year_precision) if bucket is Bucket.month else literal(0)
         stored = (DyadMonth.events, DyadMonth.tone_sum, DyadMonth.tone_count)
-        key = _period_key(bucket, col(DyadMonth.month))
-        return Select(*key, col(DyadMonth.type), *map(col, stored), imprecise).where(*where)
+        return (
+            Select(
+                *_period_key(Bucket.month, month),
+                *(func.sum(col(column)) for column in stored),
+                func.sum(imprecise),
+                json_object_agg(col(DyadMonth.type), col(DyadMonth.events)),
+            )
+            .where(*where)
+            .group_by(month)
+        )
     rows, where = query.aggregated()  # a dyad's index alone, when it answers the filters
-    key = _period_key(bucket, col(rows.date_lower))
+    period_key = _period_key(bucket, col(rows.date_lower))
+    key: list[Label[Any]] = [part.label(f"key_{i}") for i, part in enumerate(period_key)]
+    tone = col(rows.tone)
     coarser = col(rows.date_precision).in_(_COARSER[bucket])
-    counts: list[SQLColumnExpression[Any]] = [
-        func.count(),
-        func.sum(col(rows.tone)),
-        func.count(col(rows.tone)),
-        func.count(case((coarser, 1))),
-    ]
-    event_type = col(rows.type)
-    return Select(*key, event_type, *counts).where(*where).group_by(*key, event_type)
+    by_type = (
+        Select(
+            *key,
+            col(rows.type).label("type"),
+            func.count().label("events"),
+            func.sum(tone).label("tone_sum"),
+            func.count(tone).label("tone_count"),
+            func.count(case((coarser, 1))).label("imprecise"),
+        )
+        .where(*where)
+        .group_by(*key, col(rows.type))
+        .subquery()
+    )
+    period = [by_type.c[part.name] for part in key]
+    counts = (by_type.c[name] for name in ("events", "tone_sum", "tone_count", "imprecise"))
+    return Select(
+        *period, *map(func.sum, counts), json_object_agg(by_type.c.type, by_type.c.events)
+    ).group_by(*period)
 
 
 def _monthly(query: TimelineQuery) -> bool:
@@ -221,17 +262,13 @@ def _period_count(bucket: Bucket, first: date, last: date) -> int:
     return (last - first).days + 1
 
 
-def _periods(bucket: Bucket, first: date, last: date) -> Iterator[date]:
-    """The first day of every period from `first` to `last`, both included."""
+def _periods(bucket: Bucket, first: date, last: date) -> Iterator[tuple[date, date]]:
+    """The first and last day of every period from `first` to `last`, both included."""
     start = first
     while True:
-        yield start
+        end = _end(bucket, start)
+        yield start, end
         if start >= last:
             return
         # Stepping only while before `last` never passes date.max (9999-12-31).
-        if bucket is Bucket.year:
-            start = date(start.year + 1, 1, 1)
-        elif bucket is Bucket.month:
-            start = _end(bucket, start) + timedelta(days=1)
-        else:
-            start += timedelta(days=1)
+        start = end + timedelta(days=1)
