@@ -205,8 +205,8 @@ def csv_row(row: Sequence[Any]) -> list[object]:
         _cell(tone),
         status,
         _text(_joined(_list(tags))),
-        _joined(actor_id for actor_id, _name in actors),
-        _text(_joined(name for _id, name in actors)),
+        _joined(actor[0] for actor in actors),  # [id, name, kind, country, role]
+        _text(_joined(actor[1] for actor in actors)),
         _text(place),
         _cell(place_country),
         _cell(lat),

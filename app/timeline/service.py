@@ -1,6 +1,6 @@
 """Events matching the filters, counted per year, month or day with a GROUP BY query."""
 
-from calendar import monthrange
+from calendar import isleap
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from enum import StrEnum
@@ -89,7 +89,9 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
     """
     bucket = query.bucket
     found: dict[date, list[Any]] = {}  # period -> [count, tone sum, tone count, imprecise, types]
-    for *key, count, tone_sum, tone_count, imprecise, by_type in session.exec(_counts(query)):
+    # A Core result: plain rows, without the ORM's handling of them.
+    rows = session.connection().execute(_counts(query))
+    for *key, count, tone_sum, tone_count, imprecise, by_type in rows:
         start = _start(bucket, key)
         types: dict[str, int] = orjson.loads(by_type)
         totals = found.get(start)
@@ -242,8 +244,14 @@ def _end(bucket: Bucket, start: date) -> date:
     if bucket is Bucket.year:
         return date(start.year, 12, 31)
     if bucket is Bucket.month:
-        return date(start.year, start.month, monthrange(start.year, start.month)[1])
+        month = start.month
+        last = 29 if month == 2 and isleap(start.year) else _MONTH_DAYS[month]
+        return date(start.year, month, last)
     return start
+
+
+# Days in each month of a common year (calendar.monthrange also works out weekdays: slower).
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _label(bucket: Bucket, start: date) -> str:
