@@ -4,6 +4,7 @@ import base64
 import importlib.util
 import json
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from app.core.fulltext import (
 from app.core.migrate import alembic_config
 from app.events.models import Citation, Event
 from tests.factories import make_event, make_source
+from tests.test_dyad_index import statements_of
 
 SEARCH_REVISION = "95467b272597"
 SAHAR = "2013-snsc-bans-sahar-2-anti-azerbaijani-programs"
@@ -639,3 +641,42 @@ def test_the_migration_and_the_queries_read_the_same_punctuation():
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert PUNCTUATION.pattern == migration.PUNCTUATION
+
+
+# --- frequent terms: walking the events in order ------------------------------------------
+
+
+def _caviar_and_sturgeon(session: Session) -> list[str]:
+    """120 events a day apart, every third about caviar, one about sturgeon: the caviar ones."""
+    for n in range(120):
+        make_event(
+            session,
+            id=f"ev-{n:03d}",
+            title="Caviar talks" if n % 3 == 0 else "Border talks",
+            summary="Sturgeon quotas" if n == 50 else None,
+            date=(date(2010, 1, 1) + timedelta(days=n)).isoformat(),
+        )
+    return [f"ev-{n:03d}" for n in range(0, 120, 3)]
+
+
+def test_a_frequent_term_walks_the_events_in_order_and_pages_the_same(client, session, engine):
+    caviar = _caviar_and_sturgeon(session)
+    # Pages of 5 of 120 events: a term with at least sqrt(6 * 120) = 26 matches is frequent.
+    expected = {
+        "caviar": caviar,
+        "sturgeon": ["ev-050"],
+        "talks -caviar": [f"ev-{n:03d}" for n in range(120) if n % 3],
+        "caviar OR sturgeon": sorted([*caviar, "ev-050"]),
+    }
+    for q, matching in expected.items():
+        for sort, order in (("date", matching), ("-date", matching[::-1])):
+            pages = list(walk(client, {"q": q, "limit": 5, "sort": sort}))
+            assert [item["id"] for page in pages for item in page["items"]] == order, (q, sort)
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL's planner chooses by itself
+    for q, index in (("caviar", "ix_event_order"), ("sturgeon", "sqlite_autoindex_event_1")):
+        with statements_of(engine) as seen:
+            client.get("/v1/events", params={"q": q, "limit": 5})
+        [(statement, parameters)] = [(s, p) for s, p in seen if "ORDER BY event.date_lower" in s]
+        plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        assert index in "\n".join(row[3] for row in plan), q

@@ -20,6 +20,7 @@ which every term is a quoted FTS5 string, PostgreSQL a canonical string for
 both databases.
 """
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -240,20 +242,52 @@ class _Matches(ColumnElement[bool]):
     inherit_cache = False  # the SQL depends on the query's shape: compile it each time
     _is_implicitly_boolean = True  # a predicate (IN): no "= 1" after it where booleans are ints
 
-    def __init__(self, event_id: SQLColumnExpression[str], search: SearchQuery) -> None:
+    def __init__(self, event_id: SQLColumnExpression[str], search: SearchQuery, walk: bool) -> None:
         self.event_id = event_id
         self.search = search
+        self.walk = walk
 
 
 @compiles(_Matches)
 def _compile_matches(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str:
     hits = search_hits(compiler.dialect.name, element.search)
-    return compiler.process(element.event_id.in_(select(hits.c.event_id)), **kw)
+    condition = compiler.process(element.event_id.in_(select(hits.c.event_id)), **kw)
+    if element.walk and compiler.dialect.name == "sqlite":
+        # `+id IN (…)`: SQLite then can't look the matches up by id, and walks the index of
+        # the order instead, testing each event against the matches (see frequent()).
+        return "+" + condition
+    return condition
 
 
-def matches(event_id: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:
-    """A condition: the event whose id is `event_id` matches the search `text`."""
-    return _Matches(event_id, parse(text))
+def matches(
+    event_id: SQLColumnExpression[str], text: str, *, walk: bool = False
+) -> ColumnElement[bool]:
+    """A condition: the event whose id is `event_id` matches the search `text`.
+
+    `walk`: the matches are many (frequent() says so): on SQLite, let the query walk the
+    events in its order and keep the matches, rather than look every match up and sort them.
+    """
+    return _Matches(event_id, parse(text), walk)
+
+
+def frequent(connection: Connection, text: str, page: int) -> bool:
+    """Whether a page of this search's matches, in an order an index gives, is found sooner by
+    walking the events in that order and keeping the matches than by sorting all of them.
+
+    Walking reads about page * events / matches events; sorting, every match: walk when the
+    matches are more than sqrt(page * events). Counted up to that bound only, so a rare term
+    costs little to rule out. SQLite only: PostgreSQL's planner weighs this itself.
+    """
+    if connection.dialect.name != "sqlite":
+        return False
+    events = connection.execute(select(func.max(_KEY.c.id))).scalar() or 0  # ids only grow
+    bound = math.isqrt(page * events)
+    if bound == 0:
+        return False
+    hits = search_hits("sqlite", parse(text))
+    some = select(hits.c.event_id).limit(bound).subquery()
+    counted: int = connection.execute(select(func.count()).select_from(some)).scalar_one()
+    return counted >= bound
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

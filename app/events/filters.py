@@ -146,18 +146,19 @@ class EventFilter(BaseModel):
         examples=["2026-01-31T00:00:00Z"],
     )
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, *, walk_search: bool = False) -> list[ColumnElement[bool]]:
         """The SQL conditions on `event` for these filters (soft-deleted events never match).
 
         A dyad reads its index, event_dyad (live events only), joined to the events: the
         database then walks that pair's rows alone, rather than testing every event.
+        `walk_search`: `q` has many matches (fulltext.frequent): see fulltext.matches.
         """
         if self.dyad is None:
             where = [col(Event.deleted_at).is_(None), *self._copied(Event)]
         else:
             where = [*self.pair(), *self._copied(EventDyad)]
             where.append(col(EventDyad.event_id) == col(Event.id))
-        return where + self._uncopied()
+        return where + self._uncopied(walk_search)
 
     def aggregated(self) -> tuple[Rows, list[ColumnElement[bool]]]:
         """The table to count matching events over (timelines, relations), and its conditions.
@@ -193,11 +194,11 @@ class EventFilter(BaseModel):
             where.append(col(rows.tone) <= self.tone_max)
         return where
 
-    def _uncopied(self) -> list[ColumnElement[bool]]:
+    def _uncopied(self, walk_search: bool = False) -> list[ColumnElement[bool]]:
         """The conditions that only the event and its related tables answer."""
         where: list[ColumnElement[bool]] = []
         if self.q is not None:
-            where.append(matches(col(Event.id), self.q))
+            where.append(matches(col(Event.id), self.q, walk=walk_search))
         if self.country:
             where.append(_involves(*self.country))
         if self.actor:

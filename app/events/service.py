@@ -33,8 +33,8 @@ from app.core.dates import Precision
 from app.core.dates import parse as parse_date
 from app.core.db import json_array, json_array_agg
 from app.core.errors import BadRequest, InvalidInput, NotFound
+from app.core.fulltext import frequent, search_hits
 from app.core.fulltext import parse as parse_search
-from app.core.fulltext import search_hits
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.slugs import SLUG
 from app.events.filters import EventFilter, EventQuery, Facet, Sort
@@ -224,6 +224,23 @@ def _in_dyad(session: Session, ordering: Ordering, dyad: str, from_: str | None)
     return replace(ordering, start=col(EventDyad.date_lower) >= earliest)
 
 
+def _conditions(
+    session: Session, query: EventQuery, ordering: Ordering, page: int
+) -> list[ColumnElement[bool]]:
+    """The query's conditions, for pages of `page` events in this order.
+
+    A search with many matches, in an order of the event table's indexes (not a dyad's, not
+    by relevance), walks that index and keeps the matches (fulltext.frequent).
+    """
+    walk = (
+        query.q is not None
+        and query.dyad is None
+        and ordering.hits is None
+        and frequent(session.connection(), query.q, page)
+    )
+    return query.conditions(walk_search=walk)
+
+
 def list_events(session: Session, query: EventQuery) -> tuple[list["EventDict"], str | None]:
     """One page of matching events in the chosen order (only the query's `fields`, when it
     names some), and the cursor of the next page."""
@@ -231,7 +248,8 @@ def list_events(session: Session, query: EventQuery) -> tuple[list["EventDict"],
     after = None
     if query.cursor:
         after = decode_cursor(query.cursor, query.sort, len(ordering.keys))
-    rows = _page(session, query.conditions(), ordering, after, query.limit + 1)
+    where = _conditions(session, query, ordering, query.limit)
+    rows = _page(session, where, ordering, after, query.limit + 1)
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit:
@@ -279,7 +297,7 @@ def _batches(
 ) -> Iterator[list[Any]]:
     """The matching events' rows of these columns in order, a keyset batch at a time."""
     ordering = _ordering(session, query)
-    where = query.conditions()
+    where = _conditions(session, query, ordering, batch_size)
     after: list[Any] | None = None
     while True:
         rows = _page(session, where, ordering, after, batch_size, columns)

@@ -26,10 +26,10 @@ class RelationsQuery(EventFilter):
         description="The country whose partners to list (ISO alpha-2 or alpha-3, any case)."
     )
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, *, walk_search: bool = False) -> list[ColumnElement[bool]]:
         """The inherited filters, with `country` meaning that the event involves it."""
         as_list = {**self.model_dump(by_alias=True), "country": [self.country]}
-        return EventFilter.model_validate(as_list).conditions()
+        return EventFilter.model_validate(as_list).conditions(walk_search=walk_search)
 
 
 class Partner(BaseModel):
