@@ -229,16 +229,21 @@ def _conditions(
 ) -> list[ColumnElement[bool]]:
     """The query's conditions, for pages of `page` events in this order.
 
-    A search with many matches, in an order of the event table's indexes (not a dyad's, not
-    by relevance), walks that index and keeps the matches (fulltext.frequent).
+    A search with many matches and no other filter, in an order of the event table's indexes
+    (not by relevance), walks that index and keeps the matches (fulltext.frequent). Another
+    filter could make the matches rare again, and the walk long.
     """
+    alone = all(getattr(query, name) in (None, []) for name in _FILTERS_BUT_Q)
     walk = (
         query.q is not None
-        and query.dyad is None
+        and alone
         and ordering.hits is None
         and frequent(session.connection(), query.q, page)
     )
     return query.conditions(walk_search=walk)
+
+
+_FILTERS_BUT_Q = [name for name in EventFilter.model_fields if name != "q"]
 
 
 def list_events(session: Session, query: EventQuery) -> tuple[list["EventDict"], str | None]:
