@@ -335,7 +335,9 @@ def _page(
         statement = statement.where(ordering.start)
     statement = statement.order_by(*ordering.order_by()).limit(limit)
     width = len(columns)
-    return [(row, list(row[width:])) for row in session.exec(statement).all()]
+    # A Core result, as load_public reads: plain rows, without the ORM's handling of them.
+    rows = session.connection().execute(statement).all()
+    return [(row, list(row[width:])) for row in rows]
 
 
 def count_events(session: Session, query: EventFilter) -> int:
