@@ -139,7 +139,7 @@ class _JSONFunction(FunctionElement[str]):
     """A JSON function under its name on each database; aggregates give the JSON as text."""
 
     type = String()
-    inherit_cache = True
+    inherit_cache = True  # each subclass says so too: SQLAlchemy asks every class
     sqlite: str
     postgresql: str
     aggregate = True

@@ -430,8 +430,8 @@ class Export:
     write: Writer
     media_type: str
     extension: str
-    # The related tables its writer reads (service.load_public's names); None: as `fields`
-    # asks. An export of a million events reads only these.
+    # The related lists its writer reads (names of service.RELATED); None: as `fields` asks.
+    # An export of a million events reads only these.
     reads: frozenset[str] | None = None
     # The columns of service.iter_flat its writer takes instead of event dicts, if it does.
     flat: tuple[str, ...] | None = None

@@ -284,9 +284,8 @@ def iter_flat(
     """Every matching event in order as a tuple of `columns`: the event table's, or the
     related lists of FLAT_LISTS as JSON text (null when empty).
 
-    One statement a batch, for exports that write a few fields of every event (CSV):
-    per event the database looks up its related rows, where load_public runs a query per
-    table and builds the whole public form.
+    One statement a batch, for exports that write a few fields of every event (CSV): no
+    public form is built, and the lists can be leaner than RELATED's (FLAT_LISTS' sources).
     """
     selected = [FLAT_LISTS[name] if name in FLAT_LISTS else _event.c[name] for name in columns]
     width = len(selected)
