@@ -132,30 +132,10 @@ def _cell(value: object) -> object:
 
 
 # What write_csv reads of each event: service.iter_flat's columns, in the order of the cells.
-CSV_FLAT = (
-    "id",
-    "title",
-    "summary",
-    "date",
-    "end_date",
-    "date_lower",
-    "date_upper",
-    "date_precision",
-    "countries",
-    "type",
-    "tone",
-    "status",
-    "tags",
-    "actors",
-    "location_name",
-    "location_country",
-    "location_lat",
-    "location_lon",
-    "sources",
-    "version",
-    "created_at",
-    "updated_at",
-)
+# The cells' own columns, but for the lists that give two cells each: the actors (actors,
+# actor_names) and the [url, publisher] of each source (source_urls, source_publishers).
+_TWO_CELLS = {"actor_names": "actors", "source_urls": "sources", "source_publishers": "sources"}
+CSV_FLAT = tuple(dict.fromkeys(_TWO_CELLS.get(name, name) for name in CSV_COLUMNS))
 
 
 def _list(json_text: str | None) -> list[Any]:
