@@ -146,6 +146,10 @@ class EventFilter(BaseModel):
         examples=["2026-01-31T00:00:00Z"],
     )
 
+    def filters_given(self) -> set[str]:
+        """The names of the filters this query sets (EventFilter's fields, not paging)."""
+        return {name for name in EventFilter.model_fields if getattr(self, name) not in (None, [])}
+
     def conditions(self, *, walk_search: bool = False) -> list[ColumnElement[bool]]:
         """The SQL conditions on `event` for these filters (soft-deleted events never match).
 

@@ -233,17 +233,13 @@ def _conditions(
     (not by relevance), walks that index and keeps the matches (fulltext.frequent). Another
     filter could make the matches rare again, and the walk long.
     """
-    alone = all(getattr(query, name) in (None, []) for name in _FILTERS_BUT_Q)
     walk = (
         query.q is not None
-        and alone
+        and query.filters_given() == {"q"}
         and ordering.hits is None
         and frequent(session.connection(), query.q, page)
     )
     return query.conditions(walk_search=walk)
-
-
-_FILTERS_BUT_Q = [name for name in EventFilter.model_fields if name != "q"]
 
 
 def list_events(session: Session, query: EventQuery) -> tuple[list["EventDict"], str | None]:

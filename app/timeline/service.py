@@ -211,9 +211,8 @@ def _monthly(query: TimelineQuery) -> bool:
     """dyad_month answers: a dyad by month or year, no filter it lacks, `to` a month's end."""
     if query.dyad is None or query.bucket is Bucket.day:
         return False
-    for name in EventFilter.model_fields:
-        if name not in _MONTHLY_FILTERS and getattr(query, name) not in (None, []):
-            return False
+    if not query.filters_given() <= _MONTHLY_FILTERS:
+        return False
     return query.to is None or _end(Bucket.month, parse(query.to).upper) == parse(query.to).upper
 
 
