@@ -1,6 +1,7 @@
 """GET /metrics: request counts and durations by route template, added up across workers."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -171,6 +172,11 @@ def test_every_worker_answers_metrics_with_the_total_of_all_workers(fresh_databa
                 response = httpx.get(f"{server.base_url}/v1/events/missing-{sent}", timeout=10)
                 assert response.status_code == 404
                 sent += 1
+        # A worker counts a request just after sending its answer: wait for the last counts.
+        deadline = time.monotonic() + 10
+        while sum(_event_requests_by_worker(metrics_dir)) < sent:
+            assert time.monotonic() < deadline, _event_requests_by_worker(metrics_dir)
+            time.sleep(0.05)
         assert sum(_event_requests_by_worker(metrics_dir)) == sent
 
         for _ in range(10):  # each on a new connection, so to either worker

@@ -3,12 +3,14 @@
 import math
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
+from anyio import CancelScope
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import (
     DateTime,
     Dialect,
@@ -212,17 +214,34 @@ def session_factory(bind: Engine | Connection, **kwargs: Any) -> sessionmaker[Se
     return sessionmaker(bind=bind, class_=Session, expire_on_commit=False, **kwargs)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session and one transaction per request: commit on success, roll back on error.
 
     Requests that may write (not GET, HEAD or OPTIONS) run as the database's one writer.
+    Async, so that opening a session costs no trip to a worker thread: only the steps that
+    talk to the database run in one (the route itself in another, being sync).
     """
-    with request.app.state.sessions() as session:
+    session = request.app.state.sessions()
+    try:
         # A read-only server never writes: the route's key check refuses the request instead.
         if request.method not in SAFE_METHODS and not request.app.state.settings.read_only:
-            begin_write(session)
+            await run_in_threadpool(begin_write, session)
         yield session
-        session.commit()
+        await _off_loop(session, session.commit)
+    finally:
+        # Shielded: a client gone mid-stream cancels the request, and the connection must
+        # still go back to the pool.
+        with CancelScope(shield=True):
+            await _off_loop(session, session.close)
+
+
+async def _off_loop(session: Session, step: Callable[[], None]) -> None:
+    """Run `step` in a worker thread when the session holds a connection it may use; else
+    here, since it sends nothing (a session the request never used)."""
+    if session.in_transaction():
+        await run_in_threadpool(step)
+    else:
+        step()
 
 
 # scope="function": commit before the response is sent, so a failed commit is an error

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import update
 from sqlmodel import Session, col
@@ -23,33 +24,49 @@ RANK = {Scope.read: 0, Scope.write: 1, Scope.admin: 2}
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def current_key(session: SessionDep, request: Request, credentials: BearerDep) -> ApiKey | None:
-    """The caller's key, None when no key is sent; 401 for a wrong or revoked one."""
+async def current_key(
+    session: SessionDep, request: Request, credentials: BearerDep
+) -> ApiKey | None:
+    """The caller's key, None when no key is sent; 401 for a wrong or revoked one.
+
+    Async, so that an anonymous read costs no trip to a worker thread.
+    """
     if credentials is None:
         return None
-    key = find_valid_key(session, credentials.credentials)
-    if key is None:
-        raise Unauthorized()
     now = utcnow()
-    if request.app.state.settings.read_only:
-        return key  # a read replica: nothing may be written, not even this
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        _record_use(request, session, key, now)
+    key, record_use = await run_in_threadpool(
+        _check_key, session, request, credentials.credentials, now
+    )
+    if record_use:
+        await run_in_threadpool(_record_use, request, key.id, now)
     return key
 
 
-def _record_use(request: Request, session: Session, key: ApiKey, now: datetime) -> None:
-    """Set last_used_at: in the request's transaction when it writes anyway, else in a short
-    write of its own, so that a read never turns into a write halfway through."""
+def _check_key(
+    session: Session, request: Request, secret: str, now: datetime
+) -> tuple[ApiKey, bool]:
+    """The valid key, and whether its use is to be recorded by a write of its own."""
+    key = find_valid_key(session, secret)
+    if key is None:
+        raise Unauthorized()
+    # A read replica writes nothing, not even this.
+    recent = key.last_used_at is not None and now - key.last_used_at <= LAST_USED_RESOLUTION
+    if request.app.state.settings.read_only or recent:
+        return key, False
     if request.method not in SAFE_METHODS:
-        key.last_used_at = now
+        key.last_used_at = now  # the request writes anyway: in its transaction
         session.add(key)
-        return
-    # Hand the request's connection back first (it has only read the key), so that a request
-    # never holds two: under load, requests each holding one and waiting for a second would
-    # drain the pool.
-    key_id = key.id  # read before the rollback expires it: reloading would need a connection
+        return key, False
+    # A read never turns into a write halfway through: the use is a short write of its own.
+    # Hand the request's connection back first (it has only read the key; expunged, the key
+    # keeps its values), so that no request holds one while waiting for a second: under load,
+    # that would drain the pool.
+    session.expunge(key)
     session.rollback()
+    return key, True
+
+
+def _record_use(request: Request, key_id: int | None, now: datetime) -> None:
     with request.app.state.sessions() as writer:
         begin_write(writer)
         writer.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=now))
@@ -59,7 +76,9 @@ def _record_use(request: Request, session: Session, key: ApiKey, now: datetime) 
 def require(scope: Scope) -> Any:
     """A dependency that lets through keys of at least `scope`: 401 without one, else 403."""
 
-    def check(request: Request, key: Annotated[ApiKey | None, Depends(current_key)]) -> ApiKey:
+    async def check(
+        request: Request, key: Annotated[ApiKey | None, Depends(current_key)]
+    ) -> ApiKey:
         if scope is not Scope.read and request.app.state.settings.read_only:
             raise Unavailable(
                 "This server only reads (it serves a read replica): send writes to the primary.",
@@ -74,7 +93,9 @@ def require(scope: Scope) -> Any:
     return Depends(check)
 
 
-def read_access(request: Request, key: Annotated[ApiKey | None, Depends(current_key)]) -> None:
+async def read_access(
+    request: Request, key: Annotated[ApiKey | None, Depends(current_key)]
+) -> None:
     """Reads are public unless DYAD_PUBLIC_READ=false; then they need a `read` key."""
     if key is None and not request.app.state.settings.public_read:
         raise Unauthorized("Reading needs an API key here: Authorization: Bearer <key>.")
