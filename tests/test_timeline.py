@@ -248,6 +248,19 @@ def test_tone_mean_ignores_events_without_tone_and_is_null_when_none_has_one(cli
     ]
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"dyad": "AZE-IRN"}],  # counted from the events, and from dyad_month
+    ids=["events", "dyad-month"],
+)
+def test_tone_mean_keeps_every_digit_of_the_sum(client, session, params):
+    # 0.1 + 0.2 is 0.30000000000000004: a sum written with 15 digits would read back 0.3.
+    make_event(session, id="e1", date="2012-05-01", tone=0.1)
+    make_event(session, id="e2", date="2012-05-02", tone=0.2)
+    [bucket] = timeline(client, **params, bucket="month")["buckets"]
+    assert bucket["tone_mean"] == (0.1 + 0.2) / 2 == 0.15000000000000002
+
+
 # --- precision ---------------------------------------------------------------------------
 
 

@@ -180,6 +180,23 @@ def _postgresql_json(element: _JSONFunction, compiler: SQLCompiler, **kw: Any) -
     return f"CAST({call} AS TEXT)" if element.aggregate else call
 
 
+class exact_real(FunctionElement[Any]):
+    """A float that a JSON array keeps exactly. SQLite's JSON writes reals to 15 digits, so
+    there it is text of 17, read back with float(); PostgreSQL's JSON keeps them as they are."""
+
+    inherit_cache = True
+
+
+@compiles(exact_real, "sqlite")
+def _sqlite_exact_real(element: exact_real, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"printf('%!.17g', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(exact_real, "postgresql")
+def _postgresql_exact_real(element: exact_real, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
 def refresh_statistics(engine: Engine) -> None:
     """ANALYZE: fresh row counts for the query planner, after a bulk load."""
     with engine.begin() as connection:

@@ -8,12 +8,12 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field
-from sqlalchemy import Label, SQLColumnExpression, case, extract, func, literal
+from sqlalchemy import Label, SQLColumnExpression, case, extract, func, literal, select
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
 from app.core.dates import Precision, parse
-from app.core.db import json_object_agg
+from app.core.db import exact_real, json_array, json_array_agg, json_object_agg
 from app.core.errors import InvalidInput
 from app.events.filters import EventFilter
 from app.events.models import DyadMonth
@@ -89,19 +89,17 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
     """
     bucket = query.bucket
     found: dict[date, list[Any]] = {}  # period -> [count, tone sum, tone count, imprecise, types]
-    # A Core result: plain rows, without the ORM's handling of them.
-    rows = session.connection().execute(_counts(query))
-    for *key, count, tone_sum, tone_count, imprecise, by_type in rows:
+    for *key, count, tone_sum, tone_count, imprecise, by_type in _periods_found(session, query):
         start = _start(bucket, key)
         types: dict[str, int] = orjson.loads(by_type)
         totals = found.get(start)
         if totals is None:
             # int(): PostgreSQL's sum of counts is a numeric.
-            found[start] = [int(count), tone_sum or 0.0, int(tone_count), int(imprecise), types]
+            found[start] = [int(count), float(tone_sum), int(tone_count), int(imprecise), types]
             continue
         # A year from dyad_month's months: add them up.
         totals[0] += int(count)
-        totals[1] += tone_sum or 0.0
+        totals[1] += float(tone_sum)
         totals[2] += int(tone_count)
         totals[3] += int(imprecise)
         for event_type, events in types.items():
@@ -142,6 +140,23 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
 
 
 _EMPTY: list[Any] = [0, 0.0, 0, 0, {}]
+
+
+def _periods_found(session: Session, query: TimelineQuery) -> list[list[Any]]:
+    """The rows of _counts, fetched as one JSON array in one row.
+
+    SQLite hands over each row of a result on its own, releasing the GIL and taking it back;
+    under load, with other threads running Python, each took its turn behind them, and a
+    timeline's hundreds of rows cost twice what the query did (Q3 in bench/RESULTS.md).
+    """
+    periods = _counts(query).subquery()
+    *key, count, tone_sum, tone_count, imprecise, types = periods.c
+    row = json_array(
+        *key, count, exact_real(func.coalesce(tone_sum, 0.0)), tone_count, imprecise, types
+    )
+    packed: str | None = session.connection().execute(select(json_array_agg(row))).scalar_one()
+    rows: list[list[Any]] = orjson.loads(packed or "[]")  # PostgreSQL: NULL without rows
+    return rows
 
 
 def _most_first(item: tuple[str, int]) -> tuple[int, str]:
