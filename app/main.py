@@ -18,6 +18,7 @@ from app.core.metrics import MetricsMiddleware
 from app.core.metrics import router as metrics_router
 from app.core.nul_guard import NulGuardMiddleware
 from app.core.ratelimit import RateLimitMiddleware
+from app.core.read_slots import ReadSlotsMiddleware
 from app.core.request_id import RequestIdMiddleware
 from app.core.security_headers import SecurityHeadersMiddleware
 from app.core.settings import Settings, get_settings
@@ -74,7 +75,9 @@ def create_app(
     app.state.sessions = sessions or session_factory(engine)
     errors.install(app)
     # Added innermost first: a request meets the metrics, the request id, the security
-    # headers, CORS, the rate limit, the body limit and the NUL guard, in that order.
+    # headers, CORS, the rate limit, the body limit, the NUL guard and the read slots, in
+    # that order.
+    app.add_middleware(ReadSlotsMiddleware, slots=settings.concurrent_reads)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,

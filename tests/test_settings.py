@@ -58,12 +58,13 @@ def test_a_rate_limit_of_off_means_no_limit(monkeypatch, value):
 
 
 def test_limits_and_timeouts_have_safe_defaults(monkeypatch):
-    for name in ("RATE_LIMIT", "STATEMENT_TIMEOUT", "MAX_IMPORT_BYTES"):
+    for name in ("RATE_LIMIT", "STATEMENT_TIMEOUT", "MAX_IMPORT_BYTES", "CONCURRENT_READS"):
         monkeypatch.delenv(f"DYAD_{name}", raising=False)
     settings = Settings(_env_file=None)
     assert settings.rate_limit == "600/minute"
     assert settings.statement_timeout == 10.0
     assert settings.max_import_bytes == 200 * 1024 * 1024
+    assert settings.concurrent_reads == 2
 
 
 @pytest.mark.parametrize(
@@ -79,6 +80,7 @@ def test_limits_and_timeouts_have_safe_defaults(monkeypatch):
         ("DYAD_MAX_IMPORT_BYTES", "none"),
         ("DYAD_DATABASE_URL", "mysql://x"),
         ("DYAD_LOG_LEVEL", "loud"),
+        ("DYAD_CONCURRENT_READS", "0"),
     ],
 )
 def test_bad_value_is_refused_with_one_line_naming_the_variable(monkeypatch, variable, value):

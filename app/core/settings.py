@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     read_only: bool = False
     # Comma-separated in the environment: DYAD_CORS_ORIGINS=https://a.org,https://b.org
     cors_origins: Annotated[list[str], NoDecode] = []
+    # API reads one process runs at once; the others wait their turn (app/core/read_slots.py).
+    concurrent_reads: int = Field(2, ge=1)
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
 
     @field_validator("database_url")
