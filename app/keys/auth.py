@@ -49,9 +49,8 @@ def _check_key(
     key = find_valid_key(session, secret)
     if key is None:
         raise Unauthorized()
-    # A read replica writes nothing, not even this.
     recent = key.last_used_at is not None and now - key.last_used_at <= LAST_USED_RESOLUTION
-    if request.app.state.settings.read_only or recent:
+    if recent or request.app.state.settings.read_only:  # a read replica writes nothing
         return key, False
     if request.method not in SAFE_METHODS:
         key.last_used_at = now  # the request writes anyway: in its transaction
