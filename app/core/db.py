@@ -137,64 +137,51 @@ def is_statement_timeout(error: DBAPIError) -> bool:
     return isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
 
 
-class _JSONFunction(FunctionElement[str]):
-    """A JSON function under its name on each database; aggregates give the JSON as text."""
+class _PerDialect(FunctionElement[str]):
+    """A function written its own way on each database: `{}` in the template takes the
+    arguments. The JSON aggregates give text on both, as SQLite's do: on PostgreSQL the
+    driver would otherwise parse them into lists and dicts."""
 
     type = String()
     inherit_cache = True  # each subclass says so too: SQLAlchemy asks every class
     sqlite: str
     postgresql: str
-    aggregate = True
 
 
-class json_object_agg(_JSONFunction):
+class json_object_agg(_PerDialect):
     """The aggregate of (key, value) pairs as a JSON object: `{"reject": 3}`."""
 
-    sqlite, postgresql = "json_group_object", "json_object_agg"
+    sqlite, postgresql = "json_group_object({})", "CAST(json_object_agg({}) AS TEXT)"
     inherit_cache = True
 
 
-class json_array_agg(_JSONFunction):
+class json_array_agg(_PerDialect):
     """The aggregate of values as a JSON array, in the order the rows come."""
 
-    sqlite, postgresql = "json_group_array", "json_agg"
+    sqlite, postgresql = "json_group_array({})", "CAST(json_agg({}) AS TEXT)"
     inherit_cache = True
 
 
-class json_array(_JSONFunction):
+class json_array(_PerDialect):
     """A JSON array of the arguments: one item of json_array_agg that has several values."""
 
-    sqlite, postgresql, aggregate = "json_array", "json_build_array", False
+    sqlite, postgresql = "json_array({})", "json_build_array({})"
     inherit_cache = True
 
 
-@compiles(_JSONFunction, "sqlite")
-def _sqlite_json(element: _JSONFunction, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"{element.sqlite}({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_JSONFunction, "postgresql")
-def _postgresql_json(element: _JSONFunction, compiler: SQLCompiler, **kw: Any) -> str:
-    call = f"{element.postgresql}({compiler.process(element.clauses, **kw)})"
-    # As text, like SQLite's: the driver would otherwise parse it into lists and dicts.
-    return f"CAST({call} AS TEXT)" if element.aggregate else call
-
-
-class exact_real(FunctionElement[Any]):
+class exact_real(_PerDialect):
     """A float that a JSON array keeps exactly. SQLite's JSON writes reals to 15 digits, so
     there it is text of 17, read back with float(); PostgreSQL's JSON keeps them as they are."""
 
+    sqlite, postgresql = "printf('%!.17g', {})", "{}"
     inherit_cache = True
 
 
-@compiles(exact_real, "sqlite")
-def _sqlite_exact_real(element: exact_real, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"printf('%!.17g', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(exact_real, "postgresql")
-def _postgresql_exact_real(element: exact_real, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
+@compiles(_PerDialect, "sqlite")
+@compiles(_PerDialect, "postgresql")
+def _per_dialect(element: _PerDialect, compiler: SQLCompiler, **kw: Any) -> str:
+    template: str = getattr(element, compiler.dialect.name)
+    return template.replace("{}", compiler.process(element.clauses, **kw))
 
 
 def refresh_statistics(engine: Engine) -> None:
