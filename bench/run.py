@@ -492,6 +492,8 @@ def report(results: dict[str, Any], path: Path) -> None:
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()),
         f"- Load: wrk, {c} connections, {d} s per query; one server process each "
         "(Dyad on PostgreSQL: `dyad serve --workers 2`); wrk runs on the same cores.",
+        "- Dyad runs with its default settings (`DYAD_CONCURRENT_READS` among them), except "
+        "no rate limit and a minute per statement, as Datasette gets.",
         "",
         "## Requests per second and latency",
         "",
