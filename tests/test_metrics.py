@@ -151,8 +151,9 @@ def _event_requests_by_worker(metrics_dir: Path) -> list[float]:
     counts = []
     for path in sorted(metrics_dir.glob("counter_*.db")):
         merged = MultiProcessCollector.merge([str(path)])  # type: ignore[no-untyped-call]
-        [family] = [metric for metric in merged if metric.name == FAMILY]
-        counts.append(sum(s.value for s in family.samples if s.labels["route"] == EVENT_ROUTE))
+        # A worker's file may not hold the family yet: it has counted none of those requests.
+        samples = [s for metric in merged if metric.name == FAMILY for s in metric.samples]
+        counts.append(sum(s.value for s in samples if s.labels["route"] == EVENT_ROUTE))
     return counts
 
 
