@@ -9,13 +9,15 @@ A waiting request holds nothing (no thread, no connection), so the wait cannot d
 from anyio import Semaphore
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-READS = frozenset({"GET", "HEAD"})
+from app.core.db import SAFE_METHODS
+
 API_PREFIX = "/v1/"
 
 
 class ReadSlotsMiddleware:
-    """Holds one of `slots` for an API read until its answer starts (a stream then goes on
-    without it: exports are long, and their sending waits on the client)."""
+    """Holds one of `slots` for an API read (GET, HEAD or OPTIONS) until its answer starts
+    (a stream then goes on without it: exports are long, and their sending waits on the
+    client)."""
 
     def __init__(self, app: ASGIApp, slots: int) -> None:
         self.app = app
@@ -24,7 +26,7 @@ class ReadSlotsMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
-            or scope["method"] not in READS
+            or scope["method"] not in SAFE_METHODS
             or not scope["path"].startswith(API_PREFIX)
         ):
             await self.app(scope, receive, send)  # writes, probes, docs and pages: never held

@@ -94,14 +94,14 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
         types: dict[str, int] = orjson.loads(by_type)
         totals = found.get(start)
         if totals is None:
-            # int(): PostgreSQL's sum of counts is a numeric.
-            found[start] = [int(count), float(tone_sum), int(tone_count), int(imprecise), types]
+            # float(): a tone sum is text on SQLite (exact_real). The counts are JSON integers.
+            found[start] = [count, float(tone_sum), tone_count, imprecise, types]
             continue
         # A year from dyad_month's months: add them up.
-        totals[0] += int(count)
+        totals[0] += count
         totals[1] += float(tone_sum)
-        totals[2] += int(tone_count)
-        totals[3] += int(imprecise)
+        totals[2] += tone_count
+        totals[3] += imprecise
         for event_type, events in types.items():
             totals[4][event_type] = totals[4].get(event_type, 0) + events
     ends = list(found)
