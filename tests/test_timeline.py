@@ -229,11 +229,30 @@ def test_event_counts_in_the_period_of_its_first_day_only(client, session):
     assert [(b["period"], b["count"]) for b in body["buckets"]] == [("2012", 1)]
 
 
-def test_types_are_listed_most_frequent_first(client, session):
-    for n, event_type in enumerate(["accuse", "reject", "reject", "agree", "agree", "agree"]):
-        make_event(session, id=f"e{n}", date="2013-03-30", type=event_type)
-    (only,) = timeline(client)["buckets"]
-    assert list(only["types"].items()) == [("agree", 3), ("reject", 2), ("accuse", 1)]
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({}, id="events"),
+        pytest.param({"dyad": "AZE-IRN", "bucket": "month"}, id="dyad-months"),
+        pytest.param({"dyad": "AZE-IRN"}, id="dyad-months-added-into-a-year"),
+    ],
+)
+def test_types_are_listed_most_frequent_first_then_by_name(client, session, params):
+    types = ["reject", "accuse", "reject", "agree", "agree", "agree", "consult", "sanction"]
+    for n, event_type in enumerate(types):
+        # Two months of one year: a year bucket from dyad_month adds their counts up.
+        make_event(session, id=f"e{n}", date=f"2013-0{3 + n % 2}-30", type=event_type)
+    (only,) = [b for b in timeline(client, **params)["buckets"] if b["count"]][:1]
+    if params.get("bucket") == "month":  # March alone: the even-numbered events
+        assert list(only["types"].items()) == [("reject", 2), ("agree", 1), ("consult", 1)]
+    else:
+        assert list(only["types"].items()) == [
+            ("agree", 3),
+            ("reject", 2),
+            ("accuse", 1),
+            ("consult", 1),
+            ("sanction", 1),
+        ]
 
 
 def test_tone_mean_ignores_events_without_tone_and_is_null_when_none_has_one(client, session):
@@ -300,6 +319,10 @@ def test_dyad_type_and_dates_filter_what_is_counted(client, session):
     assert counts() == [("2012", 1), ("2013", 3)]
     assert counts(dyad="ir-az") == [("2012", 1), ("2013", 2)]
     assert counts(dyad="AZE-IRN", type="reject") == [("2012", 1), ("2013", 1)]
+    assert counts(dyad="AZE-IRN", type=["reject", "protest"]) == [("2012", 1), ("2013", 2)]
+    assert counts(dyad="AZE-IRN", type="protest", to="2013-03") == [("2013", 1)]
+    # The same statement with other values bound: the answers follow the values.
+    assert counts(dyad="ARM-AZE", type="reject", bucket="month") == [("2013-04", 1)]
     assert counts(type=["reject", "protest"], country="am") == [("2013", 1)]
     assert counts(**{"from": "2013-04"}) == [("2013", 2)]
     assert counts(**{"to": "2012"}) == [("2012", 1)]

@@ -169,6 +169,14 @@ class json_array(_PerDialect):
     inherit_cache = True
 
 
+class json_text_as_json(_PerDialect):
+    """JSON text (such as json_object_agg's) as JSON, which json_array nests instead of
+    quoting it as a string."""
+
+    sqlite, postgresql = "json({})", "CAST({} AS json)"
+    inherit_cache = True
+
+
 class exact_real(_PerDialect):
     """A float that a JSON array keeps exactly. SQLite's JSON writes reals to 15 digits, so
     there it is text of 17, read back with float(); PostgreSQL's JSON keeps them as they are."""

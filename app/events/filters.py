@@ -24,7 +24,6 @@ from app.core.dates import EdtfDate, parse
 from app.core.fulltext import MAX_QUERY_LENGTH, matches
 from app.events.models import (
     Citation,
-    DyadMonth,
     Event,
     EventActor,
     EventCountry,
@@ -56,8 +55,6 @@ Value = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$"
 # The events, or a dyad's index of them: both hold the columns that the filters' dates, type,
 # tone and status test, and that timelines and relations aggregate.
 Rows = type[Event] | type[EventDyad]
-# The tables keyed by pair of countries: a dyad's index, and its counts by month.
-PairRows = type[EventDyad] | type[DyadMonth]
 
 
 def _blank_is_none(value: str) -> str | None:
@@ -175,11 +172,16 @@ class EventFilter(BaseModel):
             return EventDyad, [*self.pair(), *self._copied(EventDyad)]
         return Event, self.conditions()
 
-    def pair(self, rows: PairRows = EventDyad) -> list[ColumnElement[bool]]:
-        """The dyad's rows of a table keyed by pair (event_dyad, or its counts dyad_month)."""
+    def pair(self) -> list[ColumnElement[bool]]:
+        """The dyad's rows of its index, event_dyad."""
+        a, b = self.dyad_countries()
+        return [col(EventDyad.country_a) == a, col(EventDyad.country_b) == b]
+
+    def dyad_countries(self) -> tuple[str, str]:
+        """The dyad's two countries, in the order that tables keyed by pair hold them."""
         assert self.dyad is not None
-        a, b = self.dyad.split("-")  # in order, as the tables hold them
-        return [col(rows.country_a) == a, col(rows.country_b) == b]
+        a, b = self.dyad.split("-")
+        return a, b
 
     def _copied(self, rows: Rows) -> list[ColumnElement[bool]]:
         """The conditions on the columns that event_dyad copies from the event."""

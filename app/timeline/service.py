@@ -4,16 +4,24 @@ from calendar import isleap
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field
-from sqlalchemy import Label, SQLColumnExpression, case, extract, func, literal, select
+from sqlalchemy import Label, SQLColumnExpression, bindparam, case, extract, func, literal
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
 from app.core.dates import Precision, parse
-from app.core.db import exact_real, json_array, json_array_agg, json_object_agg
+from app.core.db import (
+    exact_real,
+    json_array,
+    json_array_agg,
+    json_object_agg,
+    json_text_as_json,
+)
 from app.core.errors import InvalidInput
 from app.events.filters import EventFilter
 from app.events.models import DyadMonth
@@ -89,9 +97,8 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
     """
     bucket = query.bucket
     found: dict[date, list[Any]] = {}  # period -> [count, tone sum, tone count, imprecise, types]
-    for *key, count, tone_sum, tone_count, imprecise, by_type in _periods_found(session, query):
+    for *key, count, tone_sum, tone_count, imprecise, types in _periods_found(session, query):
         start = _start(bucket, key)
-        types: dict[str, int] = orjson.loads(by_type)
         totals = found.get(start)
         if totals is None:
             # float(): a tone sum is text on SQLite (exact_real). The counts are JSON integers.
@@ -104,6 +111,8 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
         totals[3] += imprecise
         for event_type, events in types.items():
             totals[4][event_type] = totals[4].get(event_type, 0) + events
+    for totals in found.values():
+        totals[4] = _most_first(totals[4])
     ends = list(found)
     # The range asked for is drawn whole, even where it has no events.
     if query.from_:
@@ -123,80 +132,105 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
         )
 
     buckets = []
-    for start, end in _periods(bucket, first, last):
-        count, tone_sum, tone_count, imprecise, types = found.get(start, _EMPTY)
+    for label, start, end in _periods(bucket, first, last):
+        totals = found.get(start)
+        if totals is None:
+            count, tone_mean, types, imprecise = 0, None, {}, 0
+        else:
+            count, tone_sum, tone_count, imprecise, types = totals
+            tone_mean = tone_sum / tone_count if tone_count else None
         buckets.append(
             {
-                "period": _label(bucket, start),
+                "period": label,
                 "start": start,
                 "end": end,
                 "count": count,
-                "tone_mean": tone_sum / tone_count if tone_count else None,
-                "types": dict(sorted(types.items(), key=_most_first)) if types else {},
+                "tone_mean": tone_mean,
+                "types": types,
                 "imprecise": imprecise,
             }
         )
     return {"bucket": bucket, "buckets": buckets}
 
 
-_EMPTY: list[Any] = [0, 0.0, 0, 0, {}]
-
-
 def _periods_found(session: Session, query: TimelineQuery) -> list[list[Any]]:
-    """The rows of _counts, fetched as one JSON array in one row.
+    """The rows of _counts (or _monthly_counts), fetched as one JSON array in one row.
 
     SQLite hands over each row of a result on its own, releasing the GIL and taking it back;
     under load, with other threads running Python, each took its turn behind them, and a
     timeline's hundreds of rows cost twice what the query did (Q3 in bench/RESULTS.md).
     """
-    periods = _counts(query).subquery()
-    *key, count, tone_sum, tone_count, imprecise, types = periods.c
-    row = json_array(
-        *key, count, exact_real(func.coalesce(tone_sum, 0.0)), tone_count, imprecise, types
-    )
-    packed: str | None = session.connection().execute(select(json_array_agg(row))).scalar_one()
+    if _monthly(query):
+        a, b = query.dyad_countries()
+        params: dict[str, Any] = {"a": a, "b": b}
+        if query.type:
+            params["types"] = query.type
+        if query.to:
+            params["to"] = _first_day(Bucket.month, parse(query.to).upper)
+        statement = _monthly_counts(query.bucket, bool(query.type), bool(query.to))
+    else:
+        statement, params = _packed(_counts(query)), {}
+    packed: str | None = session.connection().execute(statement, params).scalar_one()
     rows: list[list[Any]] = orjson.loads(packed or "[]")  # PostgreSQL: NULL without rows
     return rows
 
 
-def _most_first(item: tuple[str, int]) -> tuple[int, str]:
-    return -item[1], item[0]
+def _packed(counts: Select[*tuple[Any, ...]]) -> Select[Any]:
+    """The rows of `counts` as one JSON array, each row an array (see _periods_found)."""
+    periods = counts.subquery()
+    *key, count, tone_sum, tone_count, imprecise, types = periods.c
+    tone = exact_real(func.coalesce(tone_sum, 0.0))
+    row = json_array(*key, count, tone, tone_count, imprecise, json_text_as_json(types))
+    return Select(json_array_agg(row))
+
+
+def _most_first(types: dict[str, int]) -> dict[str, int]:
+    """The counts by type, most frequent first, ties by name (the sort is stable)."""
+    return dict(sorted(sorted(types.items()), key=itemgetter(1), reverse=True))
 
 
 # What dyad_month can answer besides the dyad: the type, and a `to` that ends with a month.
 _MONTHLY_FILTERS = {"dyad", "type", "to"}
 
 
+@cache  # one statement for each shape, with its values bound: built (and keyed) once
+def _monthly_counts(bucket: Bucket, by_type: bool, until: bool) -> Select[Any]:
+    """A dyad's rows of dyad_month added up month by month, packed: as _counts, for the
+    dyad `a`-`b`, the types `types` and the months up to `to` (bound parameters).
+
+    Read in the order of dyad_month's key, so without sorting; the caller adds months up
+    into years.
+    """
+    where = [col(DyadMonth.country_a) == bindparam("a"), col(DyadMonth.country_b) == bindparam("b")]
+    if by_type:
+        where.append(col(DyadMonth.type).in_(bindparam("types", expanding=True)))
+    if until:
+        where.append(col(DyadMonth.month) <= bindparam("to"))
+    month = col(DyadMonth.month)
+    imprecise = col(DyadMonth.year_precision) if bucket is Bucket.month else literal(0)
+    stored = (DyadMonth.events, DyadMonth.tone_sum, DyadMonth.tone_count)
+    # sqlmodel's select() is typed for at most four columns; its Select class takes any.
+    counts: Select[*tuple[Any, ...]] = (
+        Select(
+            *_period_key(Bucket.month, month),
+            *(func.sum(col(column)) for column in stored),
+            func.sum(imprecise),
+            json_object_agg(col(DyadMonth.type), col(DyadMonth.events)),
+        )
+        .where(*where)
+        .group_by(month)
+    )
+    return _packed(counts)
+
+
 def _counts(query: TimelineQuery) -> Select[*tuple[Any, ...]]:
     """Per period: the events, their tones' sum and count, the imprecise ones, and the events
     by type as a JSON object.
 
-    A dyad's months are its rows of dyad_month added up month by month (in the order of its
-    key, so without sorting; the caller adds months up into years), when no other filter
-    needs the events. Otherwise the events (or the dyad's index, event_dyad) are counted by
-    period and type, and those counts added up by period.
+    The events (or the dyad's index, event_dyad) are counted by period and type, and those
+    counts added up by period.
     """
     bucket = query.bucket
-    # sqlmodel's select() is typed for at most four columns; its Select class takes any.
-    if _monthly(query):
-        where = query.pair(DyadMonth)
-        if query.type:
-            where.append(col(DyadMonth.type).in_(query.type))
-        if query.to:
-            where.append(col(DyadMonth.month) <= _first_day(Bucket.month, parse(query.to).upper))
-        month = col(DyadMonth.month)
-        imprecise = col(DyadMonth.year_precision) if bucket is Bucket.month else literal(0)
-        stored = (DyadMonth.events, DyadMonth.tone_sum, DyadMonth.tone_count)
-        return (
-            Select(
-                *_period_key(Bucket.month, month),
-                *(func.sum(col(column)) for column in stored),
-                func.sum(imprecise),
-                json_object_agg(col(DyadMonth.type), col(DyadMonth.events)),
-            )
-            .where(*where)
-            .group_by(month)
-        )
     rows, where = query.aggregated()  # a dyad's index alone, when it answers the filters
     period_key = _period_key(bucket, col(rows.date_lower))
     key: list[Label[Any]] = [part.label(f"key_{i}") for i, part in enumerate(period_key)]
@@ -268,14 +302,6 @@ def _end(bucket: Bucket, start: date) -> date:
 _MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _label(bucket: Bucket, start: date) -> str:
-    if bucket is Bucket.year:
-        return f"{start.year:04d}"
-    if bucket is Bucket.month:
-        return f"{start.year:04d}-{start.month:02d}"
-    return start.isoformat()
-
-
 def _period_count(bucket: Bucket, first: date, last: date) -> int:
     if bucket is Bucket.year:
         return last.year - first.year + 1
@@ -284,13 +310,17 @@ def _period_count(bucket: Bucket, first: date, last: date) -> int:
     return (last - first).days + 1
 
 
-def _periods(bucket: Bucket, first: date, last: date) -> Iterator[tuple[date, date]]:
-    """The first and last day of every period from `first` to `last`, both included."""
-    start = first
-    while True:
-        end = _end(bucket, start)
-        yield start, end
-        if start >= last:
-            return
-        # Stepping only while before `last` never passes date.max (9999-12-31).
-        start = end + timedelta(days=1)
+def _periods(bucket: Bucket, first: date, last: date) -> Iterator[tuple[str, date, date]]:
+    """The label, first and last day of every period from `first` to `last`, both included."""
+    if bucket is Bucket.day:
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            yield day.isoformat(), day, day
+    elif bucket is Bucket.month:
+        for index in range(first.year * 12 + first.month - 1, last.year * 12 + last.month):
+            year, month = divmod(index, 12)
+            start = date(year, month + 1, 1)
+            yield f"{year:04d}-{month + 1:02d}", start, _end(bucket, start)
+    else:
+        for year in range(first.year, last.year + 1):
+            yield f"{year:04d}", date(year, 1, 1), date(year, 12, 31)
