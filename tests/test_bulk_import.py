@@ -5,8 +5,10 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import Connection, update
 from sqlmodel import Session, col, func, select
 
+from app.core.fulltext import fold
 from app.events.models import Event, EventCreate, Revision
 from app.events.service import publish
 from app.events.writes import create_event
@@ -14,6 +16,7 @@ from app.imports import service as imports
 from app.imports.service import InputFormat, InvalidRecords, Mode, import_records
 from app.sources.models import Source
 from tests.factories import make_actor, make_event, make_source
+from tests.test_dyad_index import assert_index_is_right
 
 
 def rich_record(n: int, actor: str, source_id: str, **fields: Any) -> dict[str, Any]:
@@ -176,3 +179,80 @@ def test_text_that_is_not_utf8_stops_the_read_at_its_line():
     read = list(imports.read_records(stream, InputFormat.ndjson))
     assert read[0] == (1, {"a": 1})
     assert read[1][0] == 2 and "not UTF-8" in str(read[1][1])
+
+
+# --- the indexes that triggers keep (full text, event_dyad, dyad_month) ----------------------
+
+
+def trigger_names(connection: Connection) -> set[str]:
+    if connection.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    else:
+        rows = connection.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+    return {row[0] for row in rows}
+
+
+def search(client: Any, q: str) -> list[str]:
+    response = client.get("/v1/events", params={"q": q, "limit": 500})
+    assert response.status_code == 200, response.text
+    return sorted(item["id"] for item in response.json()["items"])
+
+
+def test_an_import_indexes_its_events_as_the_triggers_do(client, session, monkeypatch):
+    """SQLite imports fill the indexes batch by batch in place of the insert triggers."""
+    monkeypatch.setattr(imports, "BATCH_SIZE", 4)  # several batches
+    connection = session.connection()
+    triggers = trigger_names(connection)
+    # Counted by the triggers first: the import adds to its month and type.
+    make_event(session, id="before", date="2013-03-02", countries=["IR", "AZ"], type="accuse")
+    actor, source_id = make_actor(session), make_source(session)
+    records = [rich_record(n, actor, source_id) for n in range(10)]
+    records[3]["citations"][0]["quote"] = "Talks in Bak\u0131"  # dotless i, folded
+    records[4] |= {"date": "2013", "end_date": None, "tone": None}
+    report = import_records(session, enumerate(records, start=1), key_name="bulk")
+    assert (report.created, report.errors) == (10, [])
+
+    assert_index_is_right(connection)
+    imported = [f"bulk-{n:04d}" for n in range(10)]
+    assert search(client, "bulk") == imported  # titles
+    assert search(client, "aliyev") == imported  # summaries, Ə folded
+    assert search(client, "baki") == ["bulk-0003"]  # quotes
+    if connection.dialect.name == "sqlite":
+        documents = connection.exec_driver_sql(
+            "SELECT k.event_id, s.title, s.summary, s.quotes FROM event_search AS s"
+            " JOIN event_search_key AS k ON k.id = s.rowid WHERE k.event_id LIKE 'bulk-%'"
+        )
+        assert sorted(tuple(row) for row in documents) == [
+            (
+                event_id,
+                record["title"],
+                fold(record["summary"]),
+                fold(record["citations"][0]["quote"]),  # the second has no quote
+            )
+            for event_id, record in zip(imported, records, strict=True)
+        ]
+
+    # The triggers are back: the writes after the import keep the indexes right.
+    assert trigger_names(connection) == triggers
+    session.execute(update(Event).where(col(Event.id) == "bulk-0001").values(type="reject"))
+    make_event(session, id="after", title="Afterwards", date="2013-03-05", type="reject")
+    assert_index_is_right(connection)
+    assert search(client, "afterwards") == ["after"]
+
+
+@pytest.mark.parametrize("outcome", ["refused", "dry-run"])
+def test_an_import_that_keeps_nothing_leaves_the_triggers_in_place(session, outcome):
+    connection = session.connection()
+    triggers = trigger_names(connection)
+    base: dict[str, Any] = {"date": "2014", "countries": ["AZE", "IRN"], "type": "consult"}
+    records = [base | {"id": "fine", "title": "Fine"}]
+    if outcome == "refused":
+        records.append(base | {"id": "bad", "title": "Bad", "actors": [{"id": "nobody"}]})
+        with pytest.raises(InvalidRecords):
+            import_records(session, enumerate(records, start=1))
+    else:
+        import_records(session, enumerate(records, start=1))
+    # Before the rollback that the route and the command then do, and after it.
+    assert trigger_names(connection) == triggers
+    session.rollback()
+    assert trigger_names(session.connection()) == triggers

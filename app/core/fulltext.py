@@ -56,7 +56,8 @@ SEARCH_TABLE = "event_search"
 # The longest `q` accepted: a search box, not a document.
 MAX_QUERY_LENGTH = 200
 
-_FOLD = str.maketrans({"Ə": "a", "ə": "a", "\u0131": "i"})  # U+0131: dotless i
+_FOLDED = {"Ə": "a", "ə": "a", "\u0131": "i"}  # U+0131: dotless i
+_FOLD = str.maketrans(_FOLDED)
 
 # What PostgreSQL's side reads as space in the text (the migration's event_search_words) and in
 # the words of a query: its parser then sees words alone, as SQLite's unicode61 does, and no
@@ -72,6 +73,13 @@ PUNCTUATION = re.compile(
 def fold(text: str) -> str:
     """ə and Ə as a, the dotless i as i: what the migration's SQLite triggers do to the text."""
     return text.translate(_FOLD)
+
+
+def sqlite_fold(expression: str) -> str:
+    """fold() of an SQL expression, in SQLite's SQL, as those triggers write it."""
+    for letter, plain in _FOLDED.items():
+        expression = f"replace({expression}, '{letter}', '{plain}')"
+    return expression
 
 
 # --- the user's syntax ------------------------------------------------------------------

@@ -9,16 +9,19 @@ Links come last (`add_links`), once every event of the import exists: a record m
 one further down the file.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import TypeAdapter
-from sqlalchemy import Table, insert, select, tuple_
+from sqlalchemy import Table, insert, select, text, tuple_
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
+from app.core.fulltext import sqlite_fold
 from app.events.models import (
     Citation,
     Event,
@@ -265,6 +268,96 @@ def _location(columns: dict[str, Any]) -> dict[str, Any] | None:
     ):
         return None
     return {part: columns[f"location_{part}"] for part in ("name", "country", "lat", "lon")}
+
+
+# --- SQLite: the tables that triggers keep, filled batch by batch ----------------------------
+#
+# SQLite's triggers keep the full-text index (event_search), the dyad index (event_dyad) and
+# its monthly counts (dyad_month) row by row: an imported event rewrote its search document
+# once for each of its citations, and the triggers took a third of an import's time. So an
+# import sets the insert triggers aside in its own transaction and fills those tables for
+# each batch of new events with one statement apiece, then creates the triggers again before
+# it changes any stored event. SQLite's DDL is part of the transaction and the import holds
+# the write lock: no other writer runs without the triggers, readers see the tables before
+# the import or after it, and a failed import rolls the triggers back too. PostgreSQL keeps
+# its triggers: dropping one there would lock readers out of the table until the import ends.
+
+_INSERT_TRIGGERS = (
+    "event_search_event_insert",
+    "event_search_citation_insert",
+    "event_dyad_country_insert",
+    "dyad_month_insert",
+)
+
+# The new events, named by a JSON array of ids bound as :ids.
+_NEW_EVENTS = "json_each(:ids) AS new JOIN event AS e ON e.id = new.value"
+_QUOTES = "(SELECT group_concat(quote, ' ') FROM citation WHERE event_id = e.id)"
+
+# What the insert triggers would have written for the new events, in the order they run.
+_FILL_FOR_NEW_EVENTS = [
+    "INSERT OR IGNORE INTO event_search_key (event_id) SELECT value FROM json_each(:ids)",
+    f"""INSERT INTO event_search (rowid, title, summary, quotes)
+        SELECT k.id, {sqlite_fold("e.title")}, {sqlite_fold("e.summary")},
+               {sqlite_fold(_QUOTES)}
+          FROM {_NEW_EVENTS} JOIN event_search_key AS k ON k.event_id = e.id""",
+    f"""INSERT INTO event_dyad (country_a, country_b, date_lower, date_precision, event_id,
+                                date_upper, type, tone, status, span_days)
+        SELECT a.country, b.country, e.date_lower, e.date_precision, e.id,
+               e.date_upper, e.type, e.tone, e.status,
+               CAST(julianday(e.date_upper) - julianday(e.date_lower) AS INTEGER)
+          FROM {_NEW_EVENTS}
+          JOIN event_country AS a ON a.event_id = e.id
+          JOIN event_country AS b ON b.event_id = e.id AND b.country > a.country
+         WHERE e.deleted_at IS NULL""",
+    # WHERE true: SQLite's grammar needs a WHERE before the ON CONFLICT of an INSERT ... SELECT.
+    """INSERT INTO dyad_month (country_a, country_b, month, type,
+                               events, tone_sum, tone_count, year_precision)
+        SELECT d.country_a, d.country_b, date(d.date_lower, 'start of month'), d.type,
+               count(*), coalesce(sum(d.tone), 0), count(d.tone),
+               sum(CASE WHEN d.date_precision = 'year' THEN 1 ELSE 0 END)
+          FROM json_each(:ids) AS new JOIN event_dyad AS d ON d.event_id = new.value
+         WHERE true
+         GROUP BY 1, 2, 3, 4
+        ON CONFLICT (country_a, country_b, month, type) DO UPDATE
+           SET events = events + excluded.events,
+               tone_sum = tone_sum + excluded.tone_sum,
+               tone_count = tone_count + excluded.tone_count,
+               year_precision = year_precision + excluded.year_precision""",
+]
+
+IndexNewEvents = Callable[[list[str]], None]
+
+
+@contextmanager
+def indexed_by_batch(session: Session) -> Iterator[IndexNewEvents]:
+    """While it lasts, new events are indexed by calling what it yields with their ids, once
+    their rows are all in: on SQLite, in place of the insert triggers (see above); elsewhere
+    the triggers did it already and the call does nothing."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield lambda _ids: None
+        return
+
+    def index(ids: list[str]) -> None:
+        bound = {"ids": orjson.dumps(ids).decode()}
+        for statement in _FILL_FOR_NEW_EVENTS:
+            session.execute(text(statement), bound)
+
+    def triggers() -> dict[str, str]:
+        rows = connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+        )
+        return {name: sql for name, sql in rows if name in _INSERT_TRIGGERS}
+
+    saved = triggers()
+    for name in saved:
+        connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    try:
+        yield index
+    finally:
+        # Those not back already: an error may have rolled the transaction back.
+        for name in saved.keys() - triggers().keys():
+            connection.exec_driver_sql(saved[name])
 
 
 # Values per IN list: well under SQLite's limit of bound parameters.

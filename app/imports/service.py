@@ -20,7 +20,14 @@ from sqlmodel import Session, col, select
 
 from app.core.db import utcnow
 from app.core.errors import DyadError
-from app.events.bulk import NewEvent, add_links, create_events, external_ids_held
+from app.events.bulk import (
+    IndexNewEvents,
+    NewEvent,
+    add_links,
+    create_events,
+    external_ids_held,
+    indexed_by_batch,
+)
 from app.events.models import Event, EventCreate
 from app.events.writes import event_id_for, replace_event
 from app.sources.models import Source
@@ -189,9 +196,11 @@ def import_records(
     one by one after them, since a record may link to an event further down the file.
     The caller commits (or, for a dry run, rolls back) the transaction.
     """
-    run = _Import(session, mode, key_name)
-    for batch in _batches(records, BATCH_SIZE):
-        run.add(batch)
+    with indexed_by_batch(session) as index:
+        run = _Import(session, mode, key_name, index)
+        for batch in _batches(records, BATCH_SIZE):
+            run.add(batch)
+        run.create_waiting()
     return run.finish()
 
 
@@ -207,8 +216,10 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 class _Import:
     """One import in progress: what has been written, and what waits for the end."""
 
-    def __init__(self, session: Session, mode: Mode, key_name: str | None) -> None:
-        self.session, self.mode, self.key_name = session, mode, key_name
+    def __init__(
+        self, session: Session, mode: Mode, key_name: str | None, index: IndexNewEvents
+    ) -> None:
+        self.session, self.mode, self.key_name, self.index = session, mode, key_name, index
         self.report = ImportReport()
         self.updates: list[tuple[int, EventCreate, str]] = []  # (line, record, stored id)
         self.waiting: list[NewEvent] = []  # citing sources that a later record may give
@@ -240,8 +251,12 @@ class _Import:
             (ready if cited else self.waiting).append(record)
         self._create(ready)
 
-    def finish(self) -> ImportReport:
+    def create_waiting(self) -> None:
+        """Create the records that cite sources only given further down the file."""
         self._create(self.waiting)
+
+    def finish(self) -> ImportReport:
+        """Links, then updates of stored events: once every new event exists and is indexed."""
         for problem in add_links(self.session, self.links):
             self._refuse(problem.line, problem.id, problem.problem)
         for line, data, stored_id in self.updates:
@@ -313,6 +328,7 @@ class _Import:
         for problem in problems:
             self._refuse(problem.line, problem.id, problem.problem)
         created = [n for n in new if n.line not in refused]
+        self.index([n.id for n in created])
         self.report.created += len(created)
         self.links += [
             (n, link.event_id, link.relation.value) for n in created for link in n.data.links
