@@ -256,3 +256,14 @@ def test_an_import_that_keeps_nothing_leaves_the_triggers_in_place(session, outc
     assert trigger_names(connection) == triggers
     session.rollback()
     assert trigger_names(session.connection()) == triggers
+
+
+def test_an_import_refuses_a_database_without_the_triggers_it_sets_aside(session):
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's triggers stay in place: an import sets none aside")
+    connection.exec_driver_sql("DROP TRIGGER dyad_month_insert")
+    record = {"title": "T", "date": "2014", "countries": ["AZE", "IRN"], "type": "consult"}
+    with pytest.raises(RuntimeError, match="dyad_month_insert"):
+        import_records(session, [(1, record)])
+    assert session.exec(select(func.count()).select_from(Event)).one() == 0
