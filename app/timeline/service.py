@@ -4,7 +4,7 @@ from calendar import isleap
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -317,10 +317,17 @@ def _periods(bucket: Bucket, first: date, last: date) -> Iterator[tuple[str, dat
             day = first + timedelta(days=offset)
             yield day.isoformat(), day, day
     elif bucket is Bucket.month:
-        for index in range(first.year * 12 + first.month - 1, last.year * 12 + last.month):
-            year, month = divmod(index, 12)
-            start = date(year, month + 1, 1)
-            yield f"{year:04d}-{month + 1:02d}", start, _end(bucket, start)
+        yield from map(
+            _month, range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
+        )
     else:
         for year in range(first.year, last.year + 1):
             yield f"{year:04d}", date(year, 1, 1), date(year, 12, 31)
+
+
+@lru_cache(maxsize=4096)  # timeline after timeline draws the same months: each is made once
+def _month(index: int) -> tuple[str, date, date]:
+    """The label, first and last day of a month, counted in months from January of year 0."""
+    year, month = divmod(index, 12)
+    start = date(year, month + 1, 1)
+    return f"{year:04d}-{month + 1:02d}", start, _end(Bucket.month, start)
