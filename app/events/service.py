@@ -211,17 +211,21 @@ def _in_dyad(session: Session, ordering: Ordering, dyad: str, from_: str | None)
     # A match ends on or after `from`; but the walk follows date_lower, the key, not date_upper:
     # it may start the pair's longest span before `from`, not at the pair's first event.
     a, b = dyad.split("-")
-    long = session.exec(
-        select(func.max(col(EventDyad.span_days))).where(
-            col(EventDyad.country_a) == a,
-            col(EventDyad.country_b) == b,
-            col(EventDyad.span_days) > YEAR_SPAN_DAYS,  # ix_event_dyad_long_span holds those
-        )
-    ).one()
+    long = session.connection().execute(_longest_span(), {"a": a, "b": b}).scalar()
     longest = max(YEAR_SPAN_DAYS, long or 0)
     first = parse_date(from_).lower
     earliest = first - timedelta(days=min(longest, (first - date.min).days))
     return replace(ordering, start=col(EventDyad.date_lower) >= earliest)
+
+
+@cache  # built once, the dyad bound on each use: building it cost more than running it
+def _longest_span() -> CoreSelect[int]:
+    """The longest span of a dyad `a`-`b`'s events dated less precisely than a year."""
+    return core_select(func.max(col(EventDyad.span_days))).where(
+        col(EventDyad.country_a) == bindparam("a"),
+        col(EventDyad.country_b) == bindparam("b"),
+        col(EventDyad.span_days) > YEAR_SPAN_DAYS,  # ix_event_dyad_long_span holds those
+    )
 
 
 def _conditions(

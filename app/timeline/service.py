@@ -5,7 +5,6 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cache, lru_cache
-from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -186,7 +185,10 @@ def _packed(counts: Select[*tuple[Any, ...]]) -> Select[Any]:
 
 def _most_first(types: dict[str, int]) -> dict[str, int]:
     """The counts by type, most frequent first, ties by name (the sort is stable)."""
-    return dict(sorted(sorted(types.items()), key=itemgetter(1), reverse=True))
+    # The names alone, then by count: faster than sorting the (name, count) pairs twice.
+    names = sorted(types)
+    names.sort(key=types.__getitem__, reverse=True)
+    return {name: types[name] for name in names}
 
 
 # What dyad_month can answer besides the dyad: the type, and a `to` that ends with a month.
