@@ -220,7 +220,8 @@ def _in_dyad(session: Session, ordering: Ordering, dyad: str, from_: str | None)
 
 @cache  # built once, the dyad bound on each use: building it cost more than running it
 def _longest_span() -> CoreSelect[int]:
-    """The longest span of a dyad `a`-`b`'s events dated less precisely than a year."""
+    """The longest span in days of the dyad `a`-`b`'s events that span more than a year
+    (null when none does)."""
     return core_select(func.max(col(EventDyad.span_days))).where(
         col(EventDyad.country_a) == bindparam("a"),
         col(EventDyad.country_b) == bindparam("b"),
