@@ -181,6 +181,9 @@ def export(
         str | None,
         typer.Option(help="The API's public address (https://…), to link each event in ics."),
     ] = None,
+    bom: Annotated[
+        bool, typer.Option(help="CSV: start with a UTF-8 byte order mark, for Excel.")
+    ] = False,
 ) -> None:
     """Stream every matching event to standard output (the filters of GET /v1/events)."""
     from sqlalchemy.exc import OperationalError
@@ -213,7 +216,7 @@ def export(
     settings = _settings()
     chosen = formats.EXPORTS[export_format]
     context = formats.ExportContext(
-        events_url=f"{base_url.rstrip('/')}/v1/events" if base_url else None
+        events_url=f"{base_url.rstrip('/')}/v1/events" if base_url else None, bom=bom
     )
     out = typer.get_binary_stream("stdout")
     engine = create_db_engine(settings.database_url)

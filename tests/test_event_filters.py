@@ -626,3 +626,35 @@ def test_only_the_asked_facets_are_given(client, session):
 @pytest.mark.parametrize("facets", ["nope", "", "type,nope", ","])
 def test_unknown_or_empty_facets_are_a_422_naming_facets(client, facets):
     assert_422_naming(client.get("/v1/events", params={"facets": facets}), "facets")
+
+
+# --- an empty date range --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, extra",
+    [
+        ("/v1/events", {}),
+        ("/v1/events", {"format": "csv"}),
+        ("/v1/timeline", {"bucket": "month"}),
+        ("/v1/relations", {"country": "AZE"}),
+    ],
+)
+def test_from_after_to_is_a_422_naming_both(
+    client: TestClient, path: str, extra: dict[str, str]
+) -> None:
+    response = client.get(path, params={"from": "2014", "to": "2012", **extra})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["query", "to"]
+    assert "`to` (2012) ends before `from` (2014) begins" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    "start, end", [("2013-03-15", "2013-03"), ("2013", "2013"), ("2013-03", "2013-03-01")]
+)
+def test_from_and_to_that_overlap_are_a_range(client: TestClient, start: str, end: str) -> None:
+    response = client.get("/v1/events", params={"from": start, "to": end})
+    assert response.status_code == 200, response.text

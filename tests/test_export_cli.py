@@ -121,3 +121,20 @@ def test_database_without_the_schema_is_one_line_before_any_output(monkeypatch, 
     assert result.stdout == ""  # not even the calendar's header
     [line] = result.stderr.strip().splitlines()
     assert "dyad migrate" in line
+
+
+def test_from_after_to_exits_2_naming_both():
+    result = dyad("export", "-f", "csv", "--from", "2014", "--to", "2012")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert (
+        line
+        == "error: --to: `to` (2012) ends before `from` (2014) begins: give `from` the earlier date"
+    )
+
+
+def test_csv_export_has_a_bom_only_with_the_bom_option():
+    plain = exported("-f", "csv", "--dyad", "AZE-IRN")
+    assert exported("-f", "csv", "--dyad", "AZE-IRN", "--bom") == b"\xef\xbb\xbf" + plain
+    assert plain.startswith(b"id,title,")

@@ -31,8 +31,8 @@ EXTENSIONS = {"csv": "csv", "ndjson": "ndjson", "ics": "ics", "timelinejs": "jso
 
 
 def csv_rows(body: bytes) -> list[dict[str, str]]:
-    assert body.startswith(b"\xef\xbb\xbf"), "CSV starts with a UTF-8 BOM"
-    reader = csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline=""))
+    assert not body.startswith(b"\xef\xbb\xbf"), "CSV has a BOM only when asked"
+    reader = csv.DictReader(io.StringIO(body.decode("utf-8"), newline=""))
     assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
     return list(reader)
 
@@ -472,3 +472,12 @@ def test_search_and_relevance_apply_to_exports(client, seeded, export_format):
     expected = [item["id"] for item in walk(client, params)]
     assert expected
     assert export_ids(export_format, export(client, export_format, **params)) == expected
+
+
+def test_csv_has_a_byte_order_mark_only_with_bom_true(client, seeded):
+    plain = client.get("/v1/events", params={"format": "csv", "dyad": "AZE-IRN"})
+    for_excel = client.get("/v1/events", params={"format": "csv", "dyad": "AZE-IRN", "bom": "true"})
+
+    assert plain.status_code == for_excel.status_code == 200
+    assert next(csv.DictReader(io.StringIO(plain.text))).keys() == set(CSV_COLUMNS)
+    assert for_excel.content == b"\xef\xbb\xbf" + plain.content

@@ -1,6 +1,6 @@
 """The record's history: each event's revisions, an event as it was, and the changes feed."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -469,3 +469,37 @@ def test_a_garbage_since_is_a_400(client: TestClient, since: str) -> None:
 @pytest.mark.parametrize("limit", [0, 1001, "many"])
 def test_a_bad_limit_is_a_422(client: TestClient, limit: Any) -> None:
     assert_problem(client.get("/v1/changes", params={"limit": limit}), 422)
+
+
+def _instant(at: str, shift_us: int = 0) -> str:
+    """`at` moved by `shift_us` microseconds, as RFC 3339 with every digit kept."""
+    shifted = moment(at) + timedelta(microseconds=shift_us)
+    return shifted.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def test_as_of_is_exact_at_every_boundary(client: TestClient, writer: Writer) -> None:
+    created = writer.create("exact", "First")
+    assert created["created_at"] == created["updated_at"]
+    first = revisions(client, "exact")[-1]
+    assert first["at"] == created["created_at"]
+
+    def version_at(instant: str) -> int | None:
+        response = client.get("/v1/events/exact", params={"as_of": instant})
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200, response.text
+        version: int = response.json()["version"]
+        return version
+
+    assert version_at(_instant(created["created_at"])) == 1
+    assert version_at(_instant(created["created_at"], -1)) is None
+    second = writer.patch("exact", 1, title="Second")
+    third = writer.patch("exact", 2, title="Third")
+    for later in (second, third):
+        assert version_at(_instant(later["updated_at"])) == later["version"]
+        assert version_at(_instant(later["updated_at"], -1)) == later["version"] - 1
+    assert [r["at"] for r in revisions(client, "exact")] == [
+        third["updated_at"],
+        second["updated_at"],
+        created["created_at"],
+    ]

@@ -143,6 +143,18 @@ class EventFilter(BaseModel):
         examples=["2026-01-31T00:00:00Z"],
     )
 
+    @field_validator("to")
+    @classmethod
+    def _to_not_before_from(cls, to: str | None, info: ValidationInfo) -> str | None:
+        # An empty range is a mistake (the two swapped, most likely): a 422 rather than an
+        # answer that invents empty periods or says nothing matched.
+        start = info.data.get("from_")
+        if to is not None and start is not None and parse(start).lower > parse(to).upper:
+            raise ValueError(
+                f"`to` ({to}) ends before `from` ({start}) begins: give `from` the earlier date"
+            )
+        return to
+
     def filters_given(self) -> set[str]:
         """The names of the filters this query sets (EventFilter's fields, not paging)."""
         return {name for name in EventFilter.model_fields if getattr(self, name) not in (None, [])}
@@ -340,6 +352,14 @@ class EventQuery(EventFilter):
         "ics (iCalendar) or timelinejs (TimelineJS 3 JSON). `Accept: text/csv`, "
         "`application/x-ndjson` or `text/calendar` does the same.",
         examples=["csv"],
+    )
+
+    bom: bool = Field(
+        default=False,
+        description="CSV only: start with a UTF-8 byte order mark, which Excel needs to read "
+        "non-ASCII text right. Leave it out for scripts (`csv`, pandas), which would otherwise "
+        "see it in the first column's name.",
+        examples=[True],
     )
 
     @field_validator("sort")

@@ -7,9 +7,9 @@ batches.
 
 Choices worth knowing:
 
-- CSV starts with a UTF-8 byte order mark, because Excel (what many journalists open a CSV
-  with) reads UTF-8 without one as a legacy code page and garbles `Əliyev` and Persian text.
-  LibreOffice, pandas and `csv` with `encoding="utf-8-sig"` skip it.
+- CSV is plain UTF-8, so that `csv.DictReader`, pandas and spreadsheets' importers read the
+  first column's name as written. `bom=true` starts it with a byte order mark, for Excel,
+  which reads UTF-8 without one as a legacy code page and garbles `Əliyev` and Persian text.
 - CSV guards against formula injection (OWASP): a text cell (title, summary, tags, actor
   names, place, publishers) that begins with `=`, `+`, `-`, `@`, a tab or a carriage return
   gets a leading `'`, so a spreadsheet shows it as text instead of running it. Numbers,
@@ -53,6 +53,8 @@ class ExportContext:
     events_url: str | None = None
     # The event fields of each NDJSON line (the list's `fields`); None for all of them.
     fields: set[str] | None = None
+    # CSV only: start with a UTF-8 byte order mark (for Excel).
+    bom: bool = False
 
     def event_url(self, event_id: str) -> str | None:
         return f"{self.events_url}/{event_id}" if self.events_url else None
@@ -200,10 +202,11 @@ def csv_row(row: Sequence[Any]) -> list[object]:
 
 
 def write_csv(rows: Iterable[Sequence[Any]], context: ExportContext) -> Iterator[bytes]:
-    """A BOM and a header row, then one row per event (RFC 4180, CRLF line ends)."""
+    """A header row (after a BOM if asked), then one row per event (RFC 4180, CRLF ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    buffer.write(BOM)
+    if context.bom:
+        buffer.write(BOM)
     writer.writerow(CSV_COLUMNS)
     yield _drain(buffer)
     for chunk in _chunks(rows):

@@ -63,11 +63,11 @@ def list_events(
     `Accept` of `text/csv`, `application/x-ndjson` or `text/calendar`) streams *every*
     matching event in one response, in the chosen `sort`, as an attachment: the filters
     apply, while `limit`, `cursor`, `include_total` and `facets` are ignored (`fields` shapes
-    NDJSON lines only). CSV is UTF-8 with a byte order mark (for Excel), a header row, one row
-    per event and lists joined with `;`; text cells that a spreadsheet would run as a formula
-    (starting with `=`, `+`, `-`, `@`) get a leading `'`. NDJSON has one event per line, as
-    the items of the JSON pages. iCalendar has one all-day VEVENT per event, UID
-    `<id>@dyad`. `timelinejs` is a TimelineJS 3 JSON document, one slide per event.
+    NDJSON lines only). CSV is UTF-8 (with a byte order mark, for Excel, if `bom=true`), a
+    header row, one row per event and lists joined with `;`; text cells that a spreadsheet
+    would run as a formula (starting with `=`, `+`, `-`, `@`) get a leading `'`. NDJSON has
+    one event per line, as the items of the JSON pages. iCalendar has one all-day VEVENT per
+    event, UID `<id>@dyad`. `timelinejs` is a TimelineJS 3 JSON document, one slide per event.
     """
     export = formats.chosen(query.format if "format" in query.model_fields_set else None, accept)
     if export is not None:
@@ -93,7 +93,9 @@ def _stream(
     # rather than a response cut short.
     fields = query.field_set()
     events = formats.started(export.items(session, query, fields))
-    context = ExportContext(events_url=str(request.url_for("list_events")), fields=fields)
+    context = ExportContext(
+        events_url=str(request.url_for("list_events")), fields=fields, bom=query.bom
+    )
     headers = {
         "Content-Disposition": f'attachment; filename="{export.filename}"',
         "Cache-Control": LIST_CACHE_CONTROL,

@@ -56,7 +56,8 @@ def create_event(session: Session, data: EventCreate, *, key_name: str | None = 
     if session.get(Event, event_id) is not None:
         raise Conflict(f"An event with id {event_id!r} exists already.")
     _check_references(session, data, event_id)
-    event = Event(id=event_id, **event_columns(data))
+    now = utcnow()  # one instant: created_at, updated_at and the first revision's time
+    event = Event(id=event_id, **event_columns(data), created_at=now, updated_at=now)
     session.add(event)
     _add_children(session, event_id, data)
     session.flush()

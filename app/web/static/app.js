@@ -258,8 +258,10 @@ function showResults(state, filters, params, timeline, page) {
   $("clear-period").hidden = !state.period;
 
   // The exports answer the same question as the list, in every format, whatever the count.
+  // The page's CSV is for a spreadsheet: with a byte order mark, which Excel needs for UTF-8.
   for (const format of ["csv", "ics", "timelinejs"]) {
-    $(`export-${format}`).href = apiUrl("/v1/events", { ...params, format });
+    const extra = format === "csv" ? { bom: "true" } : {};
+    $(`export-${format}`).href = apiUrl("/v1/events", { ...params, ...extra, format });
   }
   $("export-json").href = apiUrl("/v1/events", params);
 }
