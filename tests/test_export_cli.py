@@ -138,3 +138,15 @@ def test_csv_export_has_a_bom_only_with_the_bom_option():
     plain = exported("-f", "csv", "--dyad", "AZE-IRN")
     assert exported("-f", "csv", "--dyad", "AZE-IRN", "--bom") == b"\xef\xbb\xbf" + plain
     assert plain.startswith(b"id,title,")
+
+
+@pytest.mark.parametrize("export_format", ["ndjson", "csv"])
+def test_an_export_imports_back_unchanged(tmp_path, export_format):
+    backup = tmp_path / f"backup.{export_format}"
+    backup.write_bytes(exported("-f", export_format))
+
+    result = dyad("import", str(backup))
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"{backup}: imported 0 created, 0 updated, {len(SEED_IDS)} unchanged\n"
+    assert exported("-f", export_format) == backup.read_bytes()

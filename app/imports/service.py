@@ -18,6 +18,7 @@ import orjson
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from app.core.dates import span
 from app.core.db import utcnow
 from app.core.errors import DyadError
 from app.events.bulk import (
@@ -29,7 +30,7 @@ from app.events.bulk import (
     indexed_by_batch,
 )
 from app.events.models import Event, EventCreate
-from app.events.writes import event_id_for, replace_event
+from app.events.writes import derive_status, event_id_for, replace_event
 from app.sources.models import Source
 from app.sources.service import ensure_sources, find_by_url
 
@@ -308,12 +309,23 @@ class _Import:
     ) -> Iterator[tuple[int, EventCreate, str | None]]:
         """Each record with the stored event it is: same id, or else the same external id."""
         ids = {event_id_for(data) for _, data in records}
-        stored = set(self.session.exec(select(Event.id).where(col(Event.id).in_(ids))).all())
+        found = self.session.exec(
+            select(Event.id, Event.deleted_at).where(col(Event.id).in_(ids))
+        ).all()
+        stored = {event_id for event_id, _ in found}
+        deleted = {event_id for event_id, deleted_at in found if deleted_at is not None}
         held = external_ids_held(self.session, [data for _, data in records])
         seen: set[str] = set()
         for line, data in records:
             event_id = event_id_for(data)
-            if event_id in stored or event_id in seen:
+            if event_id in deleted:
+                self._refuse(
+                    line,
+                    event_id,
+                    f"event {event_id!r} is deleted: restore it first "
+                    f"(POST /v1/events/{event_id}/restore), then import it",
+                )
+            elif event_id in stored or event_id in seen:
                 yield line, data, event_id
             else:
                 holders = [held[item] for item in data.external_ids.items() if item in held]
@@ -348,15 +360,58 @@ class _Import:
             self.report.unchanged += 1
 
 
+# What an exported event holds besides the fields of EventCreate, so that an export imports
+# back as it is: what the server keeps (linked_from is the other events' links), ignored, and
+# what the server derives from the record, checked against it.
+SERVER_KEPT = frozenset({"linked_from", "version", "created_at", "updated_at"})
+DERIVED = ("date_lower", "date_upper", "date_precision", "status")
+
+
 def _validate(session: Session, record: Any) -> EventCreate:
     if isinstance(record, Exception):
         raise ValueError(str(record))
     if not isinstance(record, dict):
         raise ValueError("each record is a JSON object")
+    derived = {name: record[name] for name in DERIVED if name in record}
+    record = {k: v for k, v in record.items() if k not in SERVER_KEPT and k not in derived}
     citations = record.get("citations")
     if isinstance(citations, list):
-        record = record | {"citations": [_cite_by_url(session, c) for c in citations]}
-    return EventCreate.model_validate(record)
+        record["citations"] = [_cite_by_url(session, _unversioned(c)) for c in citations]
+    data = EventCreate.model_validate(record)
+    _check_derived(data, derived)
+    return data
+
+
+def _unversioned(citation: Any) -> Any:
+    """An exported citation's source without its `version`, which its server keeps."""
+    if isinstance(citation, dict) and isinstance(citation.get("source"), dict):
+        return citation | {
+            "source": {k: v for k, v in citation["source"].items() if k != "version"}
+        }
+    return citation
+
+
+def _check_derived(data: EventCreate, given: dict[str, Any]) -> None:
+    """Refuse derived fields that the record contradicts (a date_lower not of its date)."""
+    if not given:
+        return
+    bounds = span(data.date, data.end_date)
+    derived = {
+        "date_lower": bounds.lower.isoformat(),
+        "date_upper": bounds.upper.isoformat(),
+        "date_precision": bounds.precision.value,
+        "status": derive_status([c.stance for c in data.citations]).value,
+    }
+    dates = f"date {data.date!r}" + (f" to end_date {data.end_date!r}" if data.end_date else "")
+    problems = [
+        f"{name}: {value!r} is not what "
+        + ("the citations' stances give" if name == "status" else f"{dates} gives")
+        + f" ({derived[name]!r}); leave it out or correct it"
+        for name, value in given.items()
+        if value != derived[name]
+    ]
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 def _cite_by_url(session: Session, citation: Any) -> Any:
