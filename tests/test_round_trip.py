@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.keys.models import Scope
 from app.keys.service import create_key
+from tests.factories import make_event, make_source
 
 PERRY_CLAIM = "2013-03-perry-israel-airbases-claim"
 
@@ -132,3 +133,117 @@ def test_a_record_of_a_deleted_event_is_refused_with_the_way_to_restore_it(clien
             f"(POST /v1/events/{PERRY_CLAIM}/restore), then import it",
         }
     ]
+
+
+# --- CSV: a spreadsheet changes only what its columns show ----------------------------------
+
+
+def csv_table(body: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline=""))
+    return list(reader.fieldnames or []), list(reader)
+
+
+def csv_file(columns: list[str], rows: list[dict[str, str]]) -> bytes:
+    """The table as a spreadsheet saves it: every cell rewritten, LF line ends."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def test_an_unedited_csv_export_imports_back_unchanged(client, seeded, writer):
+    before = every_event(client)
+    body = exported(client, dyad="AZE-IRN", format="csv")
+
+    result = imported(client, writer, body, "text/csv")
+
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 0, 10)
+    after = every_event(client)
+    assert after == before
+    claim = after[PERRY_CLAIM]
+    assert claim["status"] == "disputed"
+    assert [c["stance"] for c in claim["citations"]] == ["supports", "disputes"]
+    assert claim["linked_from"] == [
+        {"event_id": "2013-03-perry-israel-airbases-denial", "relation": "denies"}
+    ]
+
+
+def test_editing_one_title_in_a_spreadsheet_changes_that_title_alone(client, seeded, writer):
+    before = every_event(client)
+    columns, rows = csv_table(exported(client, dyad="AZE-IRN", format="csv", bom="true"))
+    row = next(row for row in rows if row["id"] == PERRY_CLAIM)
+    row["title"] = "Mark Perry claims Israel may use Azerbaijani airbases"
+
+    result = imported(client, writer, csv_file(columns, rows), "text/csv")
+
+    assert (result["updated"], result["unchanged"]) == (1, 9)
+    after = every_event(client)
+    changed = {
+        name for name, value in after[PERRY_CLAIM].items() if value != before[PERRY_CLAIM][name]
+    }
+    assert changed == {"title", "version", "updated_at"}
+    assert after[PERRY_CLAIM]["title"] == "Mark Perry claims Israel may use Azerbaijani airbases"
+    assert after[PERRY_CLAIM]["citations"] == before[PERRY_CLAIM]["citations"]
+    assert {k: v for k, v in after.items() if k != PERRY_CLAIM} == {
+        k: v for k, v in before.items() if k != PERRY_CLAIM
+    }
+
+
+def test_a_csv_adds_citations_but_never_removes_one(client, seeded, writer):
+    other = make_source(seeded, url="https://example.org/denial")
+    before = every_event(client)
+    columns, rows = csv_table(exported(client, dyad="AZE-IRN", format="csv"))
+    for row in rows:
+        row["source_urls"] = ""  # every URL gone from the cell: no citation goes
+    next(row for row in rows if row["id"] == PERRY_CLAIM)["source_urls"] = (
+        "https://example.org/denial"
+    )
+
+    result = imported(client, writer, csv_file(columns, rows), "text/csv")
+
+    assert (result["updated"], result["unchanged"]) == (1, 9)
+    after = every_event(client)[PERRY_CLAIM]
+    assert after["citations"][:2] == before[PERRY_CLAIM]["citations"]
+    assert [(c["source"]["id"], c["stance"]) for c in after["citations"][2:]] == [
+        (other, "supports")
+    ]
+
+
+def test_a_csv_cell_changes_what_it_shows_and_keeps_the_rest(client, seeded, writer):
+    before = every_event(client)[PERRY_CLAIM]
+    columns = ["id", "title", "date", "type", "summary", "actors", "tags"]
+    row = {
+        "id": PERRY_CLAIM,
+        "title": before["title"],
+        "date": before["date"],
+        "type": before["type"],
+        "summary": "",  # an empty cell clears the field
+        "actors": "government-of-israel:initiator;government-of-azerbaijan",
+        "tags": "airbases;israel",
+    }
+
+    result = imported(client, writer, csv_file(columns, [row]), "text/csv")
+
+    assert result["updated"] == 1
+    after = every_event(client)[PERRY_CLAIM]
+    assert after["summary"] is None
+    assert [(a["id"], a["role"]) for a in after["actors"]] == [
+        ("government-of-israel", "initiator"),
+        ("government-of-azerbaijan", "participant"),
+    ]
+    assert after["tags"] == ["airbases", "israel"]
+    for kept in ("countries", "tone", "citations", "links", "linked_from", "location", "status"):
+        assert after[kept] == before[kept], kept
+
+
+@pytest.mark.parametrize("title", ["=HYPERLINK(1)", "-30 degrees in Baku", "'=quoted", "'quoted'"])
+def test_formula_like_text_survives_a_csv_round_trip(client, session, writer, title):
+    make_event(session, id="formula", title=title, tags=["+tag"])
+    body = exported(client, format="csv")
+
+    result = imported(client, writer, body, "text/csv")
+
+    assert (result["updated"], result["unchanged"]) == (0, 1)
+    event = client.get("/v1/events/formula").json()
+    assert (event["title"], event["tags"]) == (title, ["+tag"])

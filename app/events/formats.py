@@ -116,9 +116,20 @@ LIST_SEPARATOR = ";"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _guarded(text: str) -> bool:
+    # Quotes already in front count too: `'=x` is written `''=x`, so that un_neutralise,
+    # which drops one quote, gives back exactly what was stored.
+    return text.lstrip("'").startswith(_FORMULA_STARTS)
+
+
 def neutralise(text: str) -> str:
     """Text a spreadsheet would take for a formula, made plain text with a leading `'`."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if _guarded(text) else text
+
+
+def un_neutralise(text: str) -> str:
+    """The text that neutralise() was given: what a CSV import reads from a text cell."""
+    return text[1:] if text.startswith("'") and _guarded(text[1:]) else text
 
 
 def _text(value: str | None) -> str:

@@ -30,7 +30,9 @@ from app.events.bulk import (
     indexed_by_batch,
 )
 from app.events.models import Event, EventCreate
-from app.events.writes import derive_status, event_id_for, replace_event
+from app.events.service import publish
+from app.events.writes import derive_status, event_id_for, replace_event, writable
+from app.imports.csv_rows import CsvRow, Current
 from app.sources.models import Source
 from app.sources.service import ensure_sources, find_by_url
 
@@ -69,8 +71,6 @@ def format_of(filename: str) -> InputFormat:
 
 # Without these a CSV row can't be an event: a file that lacks them is the wrong file.
 CSV_REQUIRED = frozenset({"title", "date", "type"})
-# CSV columns whose cells hold several values joined with ";".
-CSV_LISTS = ("countries", "tags", "actors", "source_ids", "source_urls")
 
 
 @dataclass
@@ -143,40 +143,8 @@ def _csv_records(text: TextIO) -> Iterator[tuple[int, Any]]:
         )
         return
     for row in reader:
-        yield reader.line_num, _from_csv(row)
-
-
-def _from_csv(row: dict[str, str | None]) -> dict[str, Any]:
-    """A CSV row (the columns of the CSV export) as an event record."""
-    cells = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
-    record: dict[str, Any] = {}
-    for name in ("id", "title", "summary", "date", "end_date", "type", "tone"):
-        if cells.get(name):
-            record[name] = cells[name]
-    for name in ("countries", "tags"):
-        record[name] = _split(cells.get(name))
-    record["actors"] = [
-        {"id": actor_id, "role": role or "participant"}
-        for actor_id, _, role in (item.partition(":") for item in _split(cells.get("actors")))
-    ]
-    if any(cells.get(f"location_{part}") for part in ("name", "country", "lat", "lon")):
-        record["location"] = {
-            part: cells.get(f"location_{part}") or None
-            for part in ("name", "country", "lat", "lon")
-        }
-    citations = [{"source_id": source_id} for source_id in _split(cells.get("source_ids"))]
-    citations += [{"source_url": url} for url in _split(cells.get("source_urls"))]
-    record["citations"] = citations
-    record["external_ids"] = {
-        name.removeprefix("external_id:"): value
-        for name, value in cells.items()
-        if name.startswith("external_id:") and value
-    }
-    return record
-
-
-def _split(cell: str | None) -> list[str]:
-    return [part.strip() for part in (cell or "").split(";") if part.strip()]
+        cells = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        yield reader.line_num, CsvRow(cells)
 
 
 # Records validated and written together: big enough for set-based writes, small enough to
@@ -227,8 +195,12 @@ class _Import:
         self.links: list[tuple[NewEvent, str, str]] = []
 
     def add(self, batch: Iterable[tuple[int, Any]]) -> None:
+        batch = list(batch)
+        current = self._current([r.id for _, r in batch if isinstance(r, CsvRow) and r.id])
         valid = []
         for line, record in batch:
+            if isinstance(record, CsvRow):
+                record = record.record(current.get(record.id or ""))
             try:
                 valid.append((line, _validate(self.session, record)))
             except (ValueError, ValidationError) as error:
@@ -251,6 +223,18 @@ class _Import:
             cited = all(c.source_id in stored for c in record.data.citations)
             (ready if cited else self.waiting).append(record)
         self._create(ready)
+
+    def _current(self, ids: list[str]) -> dict[str, Current]:
+        """The stored live events of these ids, as a CSV row changes them."""
+        if not ids:
+            return {}
+        events = self.session.exec(
+            select(Event).where(col(Event.id).in_(ids), col(Event.deleted_at).is_(None))
+        ).all()
+        return {
+            event.id: Current(writable(event), frozenset(c.source.url for c in event.citations))
+            for event in publish(self.session, events)
+        }
 
     def create_waiting(self) -> None:
         """Create the records that cite sources only given further down the file."""
