@@ -108,3 +108,19 @@ def test_actor_and_source_writes_need_a_write_key(client, session):
     assert denied.status_code == 403
     source = {"url": "https://example.org/z", "title": "Z"}
     assert client.post("/v1/sources", json=source).status_code == 401
+
+
+def test_q_follows_a_renamed_actor_and_source(client, session, writer):
+    make_actor(session, id="renamed", name="Old Name")
+    source_id = make_source(session, title="Old title", publisher="Old Press")
+    patch = writer | {"If-Match": '"1"', "Content-Type": "application/merge-patch+json"}
+
+    actor = client.patch("/v1/actors/renamed", json={"aliases": ["Ramiz Mehdiyev"]}, headers=patch)
+    source = client.patch(f"/v1/sources/{source_id}", json={"publisher": "Şərq"}, headers=patch)
+
+    assert (actor.status_code, source.status_code) == (200, 200), (actor.text, source.text)
+    found = client.get("/v1/actors", params={"q": "MEHDİYEV"}).json()["items"]
+    assert [item["id"] for item in found] == ["renamed"]
+    assert client.get("/v1/sources", params={"q": "old press"}).json()["items"] == []
+    found = client.get("/v1/sources", params={"q": "sarq"}).json()["items"]
+    assert [item["id"] for item in found] == [source_id]

@@ -404,3 +404,18 @@ def test_unknown_source_is_a_404_problem(client, seeded, source_id):
     body = response.json()
     assert (body["status"], body["title"]) == (404, "Not Found")
     assert "source" in body["detail"]
+
+
+def test_q_folds_case_diacritics_and_azerbaijani_letters(client, session):
+    first = make_source(session, title="Əliyev in Şuşa", publisher="Azərbaycan")
+    second = make_source(session, title="Aliyev visits Shusha", author="İlkin Həsənov")
+
+    def found(q: str) -> set[str]:
+        response = client.get("/v1/sources", params={"q": q})
+        assert response.status_code == 200, response.text
+        return {item["id"] for item in response.json()["items"]}
+
+    assert found("aliyev") == found("ƏLİYEV") == {first, second}
+    assert found("susa") == {first}
+    assert found("azarbaycan") == {first}
+    assert found("ilkin hasanov") == {second}

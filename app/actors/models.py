@@ -2,16 +2,17 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from pydantic import Field as PydanticField  # sqlmodel's Field takes no examples
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, String, Text, event
 from sqlmodel import Field, SQLModel
 
 from app.core.countries import CountryCode
 from app.core.db import UTCDateTime, utcnow
 from app.core.slugs import Slug
+from app.core.text_match import search_text
 
 
 class ActorKind(StrEnum):
@@ -36,6 +37,15 @@ class Actor(ActorBase, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The name and aliases as `q` compares them (app.core.text_match), kept by the listener
+    # below on every insert and update.
+    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+
+
+@event.listens_for(Actor, "before_insert")
+@event.listens_for(Actor, "before_update")
+def _fold_for_search(_mapper: Any, _connection: Any, actor: Actor) -> None:
+    actor.search_text = search_text(actor.name, *actor.aliases)
 
 
 class ActorCreate(ActorBase):
@@ -77,8 +87,9 @@ class ActorQuery(BaseModel):
 
     q: SearchText = PydanticField(
         default=None,
-        description="Case-insensitive substring of the name or of any alias: `khamenei`, "
-        "`snsc`. `%` and `_` are literal. Leading and trailing spaces are ignored, and an "
+        description="Part of the name or of any alias: `khamenei`, `snsc`. Case, diacritics "
+        "and Azerbaijani ə/a, \u0131/i don't matter, as in the events' `q` (`Əliyev` finds "
+        "`Aliyev`). `%` and `_` are literal. Leading and trailing spaces are ignored, and an "
         "empty `q` is no filter.",
         examples=["khamenei"],
     )

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, distinct, exists, func, literal, or_, tuple_
+from sqlalchemy import ColumnElement, distinct, func, literal, tuple_
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
@@ -11,6 +11,7 @@ from app.core.errors import BadRequest, Conflict, NotFound
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.preconditions import apply_patched, check_version, patched
 from app.core.slugs import SLUG, free_id, make_slug
+from app.core.text_match import contains_folded
 from app.events.models import Event, EventActor
 
 CURSOR_KIND = "actors"
@@ -36,10 +37,7 @@ def list_actors(
     """One page of matching actors by name then id, and the cursor of the next page."""
     statement = select(Actor)
     if query.q:
-        dialect = session.get_bind().dialect.name
-        statement = statement.where(
-            or_(contains_text(col(Actor.name), query.q), _alias_contains(dialect, query.q))
-        )
+        statement = statement.where(contains_folded(col(Actor.search_text), query.q))
     if query.country:
         statement = statement.where(col(Actor.country).in_(query.country))
     if query.kind:
@@ -87,33 +85,11 @@ def _with_counts(session: Session, actors: list[Actor]) -> list[ActorPublicWithC
     ]
 
 
-def _alias_contains(dialect: str, needle: str) -> ColumnElement[bool]:
-    """Any alias of the actor contains `needle`, ignoring case."""
-    # Element by element, not on the JSON text: that spells non-ASCII letters as \uXXXX
-    # escapes, so `q=2` would match every alias with an ə (\u0259) in it. The two databases
-    # name the function that unnests a JSON array differently.
-    elements = (
-        func.json_array_elements_text(col(Actor.aliases))
-        if dialect == "postgresql"
-        else func.json_each(col(Actor.aliases))
-    )
-    alias = elements.table_valued("value").alias("alias")
-    return exists(select(literal(1)).select_from(alias).where(contains_text(alias.c.value, needle)))
-
-
 # --- helpers shared by the searches of actors and sources --------------------------------
 
 
-def contains_text(column: TextColumn, needle: str) -> ColumnElement[bool]:
-    """`column` contains `needle`, ignoring case; `%` and `_` in `needle` are literal."""
-    # SQLite's lower() folds ASCII letters only, so the needle is also tried in the cases a
-    # stored name can keep there (see case_variants); PostgreSQL's lower() folds them all.
-    lowered = func.lower(column)
-    return or_(*(lowered.like(f"%{_escape_like(v)}%", escape="\\") for v in case_variants(needle)))
-
-
 def equals_text(column: TextColumn, value: str) -> ColumnElement[bool]:
-    """`column` equals `value`, ignoring case as contains_text does."""
+    """`column` equals `value`, ignoring case (SQLite's lower() folds ASCII letters only)."""
     return func.lower(column).in_(case_variants(value))
 
 
@@ -144,10 +120,6 @@ def _upper(char: str) -> str:
         return "İ"
     upper = char.upper()
     return upper if len(upper) == 1 and not upper.isascii() and not char.isascii() else char
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def decode_text_cursor(cursor: str, kind: str, size: int) -> list[str]:

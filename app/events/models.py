@@ -3,9 +3,9 @@
 from datetime import date as Date
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
-from pydantic import StringConstraints, model_validator
+from pydantic import StringConstraints, create_model, model_validator
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -350,8 +350,18 @@ class EventPublic(EventBase):
     updated_at: datetime
 
 
+# An item of a page asked for with `fields`: the fields of EventPublic, only those named.
+_OPTIONAL: dict[str, Any] = {
+    name: (Optional[info.annotation], None)  # noqa: UP045 (annotation is a runtime value)
+    for name, info in EventPublic.model_fields.items()
+}
+EventFields = create_model(
+    "EventFields", __doc__="An event with only the fields named by `fields`.", **_OPTIONAL
+)
+
+
 class EventPage(SQLModel):
-    items: list[EventPublic] = Field(
+    items: list[EventPublic | EventFields] = Field(
         description="The page of events (only the requested `fields` when given)."
     )
     next_cursor: str | None = Field(

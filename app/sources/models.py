@@ -2,18 +2,19 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 from pydantic import Field as PydanticField  # sqlmodel's Field takes no examples
-from sqlalchemy import String
+from sqlalchemy import String, Text, event
 from sqlmodel import Field, SQLModel
 
 from app.actors.models import SearchText
 from app.core.dates import EdtfDate
 from app.core.db import UTCDateTime, utcnow
 from app.core.slugs import Slug
+from app.core.text_match import search_text
 
 
 class SourceKind(StrEnum):
@@ -54,6 +55,20 @@ class Source(SourceBase, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The title, publisher and author as `q` compares them (app.core.text_match): kept by the
+    # listener below, and by ensure_sources for the rows it inserts itself.
+    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+
+
+@event.listens_for(Source, "before_insert")
+@event.listens_for(Source, "before_update")
+def _fold_for_search(_mapper: Any, _connection: Any, source: Source) -> None:
+    source.search_text = searched(source)
+
+
+def searched(source: SourceBase) -> str:
+    """What `q` searches of a source: its title, publisher and author, folded."""
+    return search_text(source.title, source.publisher, source.author)
 
 
 class SourceCreate(SourceBase):
@@ -89,8 +104,9 @@ class SourceQuery(BaseModel):
 
     q: SearchText = PydanticField(
         default=None,
-        description="Case-insensitive substring of the title, the publisher or the author. "
-        "`%` and `_` are literal. Leading and trailing spaces are ignored, and an empty `q` "
+        description="Part of the title, the publisher or the author. Case, diacritics and "
+        "Azerbaijani ə/a, \u0131/i don't matter, as in the events' `q`. `%` and `_` are "
+        "literal. Leading and trailing spaces are ignored, and an empty `q` "
         "is no filter.",
         examples=["azerbaijan"],
     )

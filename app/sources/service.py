@@ -5,12 +5,13 @@ from typing import Any
 from sqlalchemy import func, insert, literal, or_, tuple_
 from sqlmodel import Session, col, select
 
-from app.actors.service import contains_text, decode_text_cursor, equals_text
+from app.actors.service import decode_text_cursor, equals_text
 from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import encode_cursor
 from app.core.preconditions import apply_patched, check_version, patched
 from app.core.slugs import SLUG, free_id, make_slug
+from app.core.text_match import contains_folded
 from app.events.models import Citation, Event
 from app.sources.models import (
     CitingEvent,
@@ -19,6 +20,7 @@ from app.sources.models import (
     SourcePublicWithCount,
     SourcePublicWithEvents,
     SourceQuery,
+    searched,
 )
 
 CURSOR_KIND = "sources"
@@ -76,6 +78,7 @@ def ensure_sources(
         rows.append(
             source.model_dump(exclude={"id"})
             | {"id": source_id, "version": 1, "created_at": now, "updated_at": now}
+            | {"search_text": searched(source)}
         )
     if rows:
         session.execute(insert(Source), rows)
@@ -90,13 +93,7 @@ def list_sources(
     publisher = func.coalesce(col(Source.publisher), "")
     statement = select(Source)
     if query.q:
-        statement = statement.where(
-            or_(
-                contains_text(col(Source.title), query.q),
-                contains_text(col(Source.publisher), query.q),
-                contains_text(col(Source.author), query.q),
-            )
-        )
+        statement = statement.where(contains_folded(col(Source.search_text), query.q))
     if query.publisher:
         statement = statement.where(
             or_(*(equals_text(col(Source.publisher), name) for name in query.publisher))
