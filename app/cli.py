@@ -4,7 +4,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, Literal, TypeVar, cast
 
 import typer
 from pydantic import ValidationError
@@ -352,6 +352,76 @@ def import_files(
         engine.dispose()
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def backup(
+    file: Annotated[
+        Path, typer.Argument(dir_okay=False, help="The file to write (NDJSON; .gz compresses).")
+    ],
+) -> None:
+    """Write everything readers can see to FILE: events (deleted ones too), their history,
+    actors and sources. `dyad restore FILE` loads it into an empty database."""
+    from app.backups.service import write_backup
+
+    settings = _settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        # One snapshot: on PostgreSQL a repeatable read, on SQLite one read transaction.
+        options = {} if engine.dialect.name == "sqlite" else {"isolation_level": "REPEATABLE READ"}
+        with (
+            engine.connect().execution_options(**options) as connection,
+            connection.begin(),
+            _open_backup(file, "wb") as out,
+        ):
+            counts = write_backup(connection, out)
+    finally:
+        engine.dispose()
+    err.print(f"{file}: backed up " + _counted_rows(counts))
+
+
+@app.command()
+def restore(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A file of `dyad backup`.")
+    ],
+) -> None:
+    """Load a backup into an empty database (migrated first): all of it, or nothing."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.backups.service import BackupError, restore_backup
+    from app.core.db import WRITE_TRANSACTION, refresh_statistics
+
+    settings = _settings()
+    _migrate(settings)
+    engine = create_db_engine(settings.database_url, sqlite_cache_mb=256)
+    try:
+        with (
+            engine.connect().execution_options(**WRITE_TRANSACTION) as connection,
+            connection.begin(),
+            _open_backup(file, "rb") as lines,
+        ):
+            counts = restore_backup(connection, lines)
+        refresh_statistics(engine)
+    except (BackupError, IntegrityError) as error:
+        problem = error.orig if isinstance(error, IntegrityError) else error
+        err.print(f"[red]{file}:[/red] {problem}: nothing was restored", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    err.print(f"{file}: restored " + _counted_rows(counts))
+
+
+def _open_backup(path: Path, mode: Literal["rb", "wb"]) -> IO[bytes]:
+    import gzip
+
+    if path.suffix == ".gz":
+        return cast(IO[bytes], gzip.open(path, mode))
+    return path.open(mode)
+
+
+def _counted_rows(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {table}" for table, count in counts.items())
 
 
 @keys_app.command("create")
