@@ -38,6 +38,7 @@ from tests.test_event_properties import (
     _model,
     _walk,
     edtf_dates,
+    in_order,
     maybe,
     some,
     tones,
@@ -435,7 +436,7 @@ def dyad_filters(draw: st.DrawFn) -> dict[str, Any]:
         "tag": draw(maybe(some(TAGS))),
         "country": draw(maybe(some(COUNTRIES))),
     }
-    return {name: value for name, value in candidates.items() if value is not None}
+    return in_order({name: value for name, value in candidates.items() if value is not None})
 
 
 def matching(facts: list[Fact], params: dict[str, Any]) -> list[Fact]:
