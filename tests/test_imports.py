@@ -232,3 +232,14 @@ def test_a_source_given_whole_can_be_named_by_id_in_any_other_record(client, ses
     assert response.json()["created"] == 2
     cited = client.get("/v1/sources/whole-source").json()
     assert sorted(event["id"] for event in cited["events"]) == ["gives-source", "names-source"]
+
+
+def test_sources_an_import_creates_are_found_by_q_folded(client, writer):
+    record = RECORDS[0] | {
+        "citations": [{"source": {"url": "https://azertag.az/x", "title": "Şuşa Şəhəri"}}]
+    }
+    response = client.post("/v1/imports", json=[record], headers=writer)
+    assert response.status_code == 200, response.text
+
+    found = client.get("/v1/sources", params={"q": "susa sahari"}).json()["items"]
+    assert [source["url"] for source in found] == ["https://azertag.az/x"]

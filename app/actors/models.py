@@ -37,9 +37,18 @@ class Actor(ActorBase, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # The name and aliases as `q` compares them (app.core.text_match), kept by the listener
-    # below on every insert and update.
-    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+    # The name and aliases as `q` compares them (app.core.text_match): made by the listener
+    # below for the ORM's inserts and updates, by the column's default for a bulk INSERT.
+    search_text: str = Field(
+        default="",
+        sa_type=Text,
+        sa_column_kwargs={"server_default": "", "default": lambda c: _searched_row(c)},
+    )
+
+
+def _searched_row(context: Any) -> str:
+    row = context.get_current_parameters()
+    return search_text(row["name"], *(row.get("aliases") or []))
 
 
 @event.listens_for(Actor, "before_insert")

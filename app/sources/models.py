@@ -55,20 +55,25 @@ class Source(SourceBase, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # The title, publisher and author as `q` compares them (app.core.text_match): kept by the
-    # listener below, and by ensure_sources for the rows it inserts itself.
-    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+    # The title, publisher and author as `q` compares them (app.core.text_match): made by the
+    # listener below for the ORM's inserts and updates, by the column's default for a bulk
+    # INSERT (ensure_sources).
+    search_text: str = Field(
+        default="",
+        sa_type=Text,
+        sa_column_kwargs={"server_default": "", "default": lambda c: _searched_row(c)},
+    )
+
+
+def _searched_row(context: Any) -> str:
+    row = context.get_current_parameters()
+    return search_text(row["title"], row.get("publisher"), row.get("author"))
 
 
 @event.listens_for(Source, "before_insert")
 @event.listens_for(Source, "before_update")
 def _fold_for_search(_mapper: Any, _connection: Any, source: Source) -> None:
-    source.search_text = searched(source)
-
-
-def searched(source: SourceBase) -> str:
-    """What `q` searches of a source: its title, publisher and author, folded."""
-    return search_text(source.title, source.publisher, source.author)
+    source.search_text = search_text(source.title, source.publisher, source.author)
 
 
 class SourceCreate(SourceBase):

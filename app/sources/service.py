@@ -20,7 +20,6 @@ from app.sources.models import (
     SourcePublicWithCount,
     SourcePublicWithEvents,
     SourceQuery,
-    searched,
 )
 
 CURSOR_KIND = "sources"
@@ -78,7 +77,6 @@ def ensure_sources(
         rows.append(
             source.model_dump(exclude={"id"})
             | {"id": source_id, "version": 1, "created_at": now, "updated_at": now}
-            | {"search_text": searched(source)}
         )
     if rows:
         session.execute(insert(Source), rows)
