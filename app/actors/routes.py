@@ -8,9 +8,9 @@ from app.actors import service
 from app.actors.models import ActorCreate, ActorPage, ActorPublic, ActorPublicWithCount, ActorQuery
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.http import LIST_CACHE_CONTROL
 from app.core.pagination import next_link
 from app.core.preconditions import IfMatch
-from app.events.routes import LIST_CACHE_CONTROL
 from app.keys.auth import require
 from app.keys.models import ApiKey, Scope
 

@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 from app.changes import service
 from app.core.db import SessionDep
 from app.core.errors import BadRequest, problem_responses
+from app.core.http import EventId
 from app.core.pagination import decode_cursor, encode_cursor, next_link
 from app.events.models import Revision
-from app.events.routes import EventId
 
 router = APIRouter(prefix="/v1", tags=["history"])
 

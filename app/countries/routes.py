@@ -5,8 +5,8 @@ from pydantic import BaseModel, Field
 
 from app.core.countries import country_name
 from app.core.db import SessionDep
+from app.core.http import LIST_CACHE_CONTROL
 from app.countries import service
-from app.events.routes import LIST_CACHE_CONTROL
 
 router = APIRouter(prefix="/v1", tags=["vocabulary"])
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import AwareDatetime, BaseModel
 from sqlmodel import Session
@@ -10,6 +10,7 @@ from sqlmodel import Session
 from app.changes import service as history
 from app.core.db import SessionDep, get_session, utcnow
 from app.core.errors import problem_responses
+from app.core.http import LIST_CACHE_CONTROL, EventId
 from app.core.pagination import next_link
 from app.events import citation, formats, service
 from app.events.citation import Style
@@ -18,18 +19,6 @@ from app.events.formats import ExportContext, ExportFormat
 from app.events.models import EventPage, EventPublic
 
 router = APIRouter(prefix="/v1", tags=["events"])
-
-EventId = Annotated[
-    str,
-    Path(
-        max_length=200,
-        description="The event's id (a slug).",
-        examples=["2012-08-aliyev-declines-nam-summit"],
-    ),
-]
-
-# Public data that changes rarely: let browsers and shared caches keep lists briefly.
-LIST_CACHE_CONTROL = "public, max-age=60"
 
 
 # The session of a streamed export. The same dependency as SessionDep (one transaction,

@@ -7,10 +7,10 @@ from sqlmodel import Session
 
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.http import EventId
 from app.core.preconditions import IfMatch, if_match_version
 from app.events import writes
 from app.events.models import Event, EventCreate, EventPublic
-from app.events.routes import EventId
 from app.events.service import publish
 from app.keys.auth import require
 from app.keys.models import ApiKey, Scope

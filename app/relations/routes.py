@@ -6,8 +6,8 @@ from fastapi import APIRouter, Path, Query, Response
 
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.http import LIST_CACHE_CONTROL
 from app.events.filters import Dyad, EventFilter
-from app.events.routes import LIST_CACHE_CONTROL
 from app.relations import service
 from app.relations.service import PairRelation, Partners, RelationsQuery
 

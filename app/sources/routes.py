@@ -6,9 +6,9 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.http import LIST_CACHE_CONTROL
 from app.core.pagination import next_link
 from app.core.preconditions import IfMatch
-from app.events.routes import LIST_CACHE_CONTROL
 from app.keys.auth import require
 from app.keys.models import ApiKey, Scope
 from app.sources import service

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
-from app.events.routes import LIST_CACHE_CONTROL
+from app.core.http import LIST_CACHE_CONTROL
 from app.timeline import service
 from app.timeline.service import MAX_PERIODS, Timeline, TimelineQuery
 
