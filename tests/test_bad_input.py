@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from app.events.models import Event, Revision
+from app.changes.models import Revision
+from app.events.models import Event
 from app.keys.models import Scope
 from app.keys.service import create_key
 

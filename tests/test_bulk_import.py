@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import Connection, update
 from sqlmodel import Session, col, func, select
 
+from app.changes.models import Revision
 from app.core.fulltext import fold
-from app.events.models import Event, EventCreate, Revision
+from app.events.models import Event, EventCreate
 from app.events.service import publish
 from app.events.writes import create_event
 from app.imports import service as imports

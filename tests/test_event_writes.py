@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlmodel import Session, col, func, select
 
-from app.events.models import Event, Revision
+from app.changes.models import Revision
+from app.events.models import Event
 from app.events.writes import delete_event
 from app.keys.models import Scope
 from app.keys.service import create_key

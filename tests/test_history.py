@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlmodel import Session, col, select
 
+from app.changes.models import Revision
 from app.core.db import utcnow
 from app.core.pagination import encode_cursor
-from app.events.models import Revision
 from app.keys.models import Scope
 from app.keys.service import create_key
 

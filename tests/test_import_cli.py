@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import Session, col, func, select
 from typer.testing import CliRunner, Result
 
+from app.changes.models import Revision
 from app.cli import app
 from app.core.db import create_db_engine
 from app.core.settings import Settings, get_settings
-from app.events.models import Event, Revision
+from app.events.models import Event
 
 runner = CliRunner()
 

@@ -19,10 +19,11 @@ import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
+from app.changes.models import Revision
 from app.core.db import create_db_engine, session_factory
 from app.core.migrate import upgrade
 from app.core.settings import Settings
-from app.events.models import Event, Revision
+from app.events.models import Event
 from app.keys.models import Scope
 from app.keys.service import create_key
 from app.main import create_app

@@ -1,38 +1,17 @@
 """The history over HTTP: `/v1/events/{id}/revisions` and the `/v1/changes` feed."""
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
 
 from app.changes import service
+from app.changes.models import ChangesPage, Revision, RevisionPublic
 from app.core.db import SessionDep
-from app.core.errors import BadRequest, problem_responses
+from app.core.errors import problem_responses
 from app.core.http import EventId
-from app.core.pagination import decode_cursor, encode_cursor, next_link
-from app.events.models import Revision
+from app.core.pagination import next_link
 
 router = APIRouter(prefix="/v1", tags=["history"])
-
-FEED = "changes"
-
-
-class RevisionPublic(BaseModel):
-    change_id: int = Field(description="Position in the changes feed.")
-    event_id: str
-    version: int
-    action: Literal["create", "update", "delete", "restore"]
-    key_name: str | None = Field(description="The name of the API key that wrote it.")
-    at: datetime = Field(description="When it was written (UTC).")
-    event: dict[str, Any] = Field(description="The whole event as written at this version.")
-
-
-class ChangesPage(BaseModel):
-    items: list[RevisionPublic]
-    next_cursor: str = Field(
-        description="Pass as `since` to get what comes after; stays the same until there is more."
-    )
 
 
 def _public(revision: Revision) -> RevisionPublic:
@@ -46,13 +25,6 @@ def _public(revision: Revision) -> RevisionPublic:
         at=revision.created_at,
         event=revision.data,
     )
-
-
-def _position(since: str) -> int:
-    (position,) = decode_cursor(since, FEED, 1)
-    if not isinstance(position, int) or position < 0:
-        raise BadRequest("Invalid cursor: pass the next_cursor of a previous call.")
-    return position
 
 
 @router.get(
@@ -95,10 +67,7 @@ def changes(
 
     Keep the `next_cursor` and call again with `since=<it>`: nothing is missed or repeated.
     """
-    after = _position(since) if since else 0
-    rows = service.changes(session, after, limit)
-    last = rows[-1].id if rows else after
-    cursor = encode_cursor(FEED, [last])
+    rows, cursor = service.changes(session, since, limit)
     if len(rows) == limit:
         response.headers["Link"] = next_link(request.url, cursor, param="since")
     response.headers["Cache-Control"] = "no-cache"

@@ -5,8 +5,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core.errors import NotFound
-from app.events.models import Revision
+from app.changes.models import Revision
+from app.core.errors import BadRequest, NotFound
+from app.core.pagination import decode_cursor, encode_cursor
+
+FEED = "changes"  # the kind of the feed's cursors
 
 
 def revisions(session: Session, event_id: str) -> list[Revision]:
@@ -34,13 +37,21 @@ def as_of(session: Session, event_id: str, moment: datetime) -> dict[str, Any]:
     return revision.data | {"linked_from": []}
 
 
-def changes(session: Session, after_id: int, limit: int) -> list[Revision]:
-    """Revisions after `after_id` in the order they were committed (writers take turns)."""
-    return list(
+def changes(session: Session, since: str | None, limit: int) -> tuple[list[Revision], str]:
+    """Revisions after the cursor `since` in the order they were committed (writers take
+    turns), and the cursor to continue from: the same until there is more."""
+    after = _position(since) if since else 0
+    rows = list(
         session.exec(
-            select(Revision)
-            .where(col(Revision.id) > after_id)
-            .order_by(col(Revision.id))
-            .limit(limit)
+            select(Revision).where(col(Revision.id) > after).order_by(col(Revision.id)).limit(limit)
         ).all()
     )
+    last = rows[-1].id if rows else after
+    return rows, encode_cursor(FEED, [last])
+
+
+def _position(since: str) -> int:
+    (position,) = decode_cursor(since, FEED, 1)
+    if not isinstance(position, int) or position < 0:
+        raise BadRequest("Invalid cursor: pass the next_cursor of a previous call.")
+    return position

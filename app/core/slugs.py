@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 from slugify import slugify
+from sqlalchemy import String
 from sqlmodel import Session, SQLModel
 
 # What an id of an event, actor or source looks like: lower-case ASCII words and hyphens.
@@ -32,3 +33,7 @@ def free_id(
         n += 1
         candidate = f"{base}-{n}"
     return candidate
+
+
+# Ids sort byte-wise on PostgreSQL too, whatever the database's locale: cursors compare ids.
+SlugColumn = String(200).with_variant(String(200, collation="C"), "postgresql")

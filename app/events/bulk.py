@@ -21,6 +21,7 @@ from sqlalchemy import Table, insert, select, text, tuple_
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
+from app.changes.models import Revision
 from app.core.fulltext import sqlite_fold
 from app.events.models import (
     Citation,
@@ -31,7 +32,6 @@ from app.events.models import (
     EventExternalId,
     EventLink,
     EventTag,
-    Revision,
 )
 from app.events.writes import event_columns
 from app.sources.models import Source, SourcePublic

@@ -6,19 +6,17 @@ from enum import StrEnum
 from typing import Annotated, Any, Optional
 
 from pydantic import StringConstraints, create_model, model_validator
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.actors.models import Actor, ActorKind
 from app.core.countries import CountryCode
 from app.core.dates import EdtfDate, Precision
 from app.core.db import UTCDateTime, utcnow
-from app.core.slugs import Slug
+from app.core.slugs import Slug, SlugColumn
 from app.events.types import EventType
 from app.sources.models import Source, SourceCreate, SourcePublic
 
-# Ids sort byte-wise on PostgreSQL too, whatever the database's locale: cursors compare ids.
-SlugColumn = String(200).with_variant(String(200, collation="C"), "postgresql")
 Tag = Annotated[
     str,
     StringConstraints(
@@ -251,18 +249,6 @@ class DyadMonth(SQLModel, table=True):
     tone_count: int
     # Events dated to a year only: in a month bucket they count as imprecise.
     year_precision: int
-
-
-class Revision(SQLModel, table=True):
-    """The whole event as written, by whom and when; one row per write, kept after deletes."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(sa_column=Column(SlugColumn, nullable=False, index=True))
-    version: int
-    action: str = Field(max_length=16)
-    data: dict[str, Any] = Field(sa_type=JSON)
-    key_name: str | None = Field(default=None, max_length=100)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 # --- request and response schemas ----------------------------------------------------

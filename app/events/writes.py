@@ -11,6 +11,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.actors.models import Actor
+from app.changes.models import Revision
 from app.core.dates import span
 from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
@@ -28,7 +29,6 @@ from app.events.models import (
     EventPublic,
     EventTag,
     Location,
-    Revision,
     Stance,
     Status,
 )

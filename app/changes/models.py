@@ -1,0 +1,44 @@
+"""The record's history: one revision per write of an event, and how the API shows them."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import JSON, Column
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+from app.core.db import UTCDateTime, utcnow
+from app.core.slugs import SlugColumn
+
+
+class Revision(SQLModel, table=True):
+    """The whole event as written, by whom and when; one row per write, kept after deletes."""
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    event_id: str = SQLField(sa_column=Column(SlugColumn, nullable=False, index=True))
+    version: int
+    action: str = SQLField(max_length=16)
+    data: dict[str, Any] = SQLField(sa_type=JSON)
+    key_name: str | None = SQLField(default=None, max_length=100)
+    created_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- response schemas ----------------------------------------------------------------
+
+
+class RevisionPublic(BaseModel):
+    change_id: int = Field(description="Position in the changes feed.")
+    event_id: str
+    version: int
+    action: Literal["create", "update", "delete", "restore"]
+    key_name: str | None = Field(description="The name of the API key that wrote it.")
+    at: datetime = Field(description="When it was written (UTC).")
+    event: dict[str, Any] = Field(description="The whole event as written at this version.")
+
+
+class ChangesPage(BaseModel):
+    items: list[RevisionPublic]
+    next_cursor: str = Field(
+        description="Pass as `since` to get what comes after; stays the same until there is more."
+    )
