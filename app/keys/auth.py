@@ -6,13 +6,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from app.core.db import SAFE_METHODS, SessionDep, begin_write, utcnow
 from app.core.errors import Forbidden, Unauthorized, Unavailable
 from app.keys.models import ApiKey, Scope
-from app.keys.service import find_valid_key
+from app.keys.service import find_valid_key, record_use
 
 # auto_error=False: a missing key is our 401 problem, not FastAPI's 403.
 _bearer = HTTPBearer(auto_error=False, description="An API key: `dyad_<prefix>_<secret>`.")
@@ -68,7 +67,7 @@ def _check_key(
 def _record_use(request: Request, key_id: int | None, now: datetime) -> None:
     with request.app.state.sessions() as writer:
         begin_write(writer)
-        writer.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=now))
+        record_use(writer, key_id, now)
         writer.commit()
 
 

@@ -2,7 +2,9 @@
 
 import hashlib
 import secrets
+from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.core.db import utcnow
@@ -52,3 +54,8 @@ def find_valid_key(session: Session, key: str) -> ApiKey | None:
     if record is None or record.revoked_at is not None:
         return None
     return record if secrets.compare_digest(record.key_hash, _hash(key)) else None
+
+
+def record_use(session: Session, key_id: int | None, now: datetime) -> None:
+    """Note that the key was used at `now` (one UPDATE, without loading the key)."""
+    session.execute(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=now))
