@@ -2,9 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField  # sqlmodel's Field takes no examples
 from sqlalchemy import JSON, String, Text, event
 from sqlmodel import Field, SQLModel
@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 from app.core.countries import CountryCode
 from app.core.db import UTCDateTime, utcnow
 from app.core.slugs import Slug
-from app.core.text_match import search_text
+from app.core.text_match import SearchText, search_text
 
 
 class ActorKind(StrEnum):
@@ -73,20 +73,6 @@ class ActorPublic(ActorBase):
 
 
 # --- read schemas ----------------------------------------------------------------------
-
-
-def _search_text(value: object) -> object:
-    """Trim `q`; an empty one (a cleared search box) means no filter."""
-    if not isinstance(value, str):
-        return value
-    if "\x00" in value:
-        raise ValueError("must not contain a NUL character")
-    return value.strip() or None
-
-
-SearchText = Annotated[
-    Annotated[str, StringConstraints(max_length=200)] | None, BeforeValidator(_search_text)
-]
 
 
 class ActorQuery(BaseModel):

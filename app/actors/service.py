@@ -2,21 +2,18 @@
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, distinct, func, literal, tuple_
-from sqlalchemy.orm import Mapped
+from sqlalchemy import distinct, func, literal, tuple_
 from sqlmodel import Session, col, select
 
 from app.actors.models import Actor, ActorCreate, ActorPublicWithCount, ActorQuery
-from app.core.errors import BadRequest, Conflict, NotFound
-from app.core.pagination import decode_cursor, encode_cursor
+from app.core.errors import Conflict, NotFound
+from app.core.pagination import decode_text_cursor, encode_cursor
 from app.core.preconditions import apply_patched, check_version, patched
 from app.core.slugs import SLUG, free_id, make_slug
 from app.core.text_match import contains_folded
 from app.events.models import Event, EventActor
 
 CURSOR_KIND = "actors"
-# What the text helpers below compare: a model attribute in col(), or a derived column.
-TextColumn = ColumnElement[Any] | Mapped[Any]
 
 
 def ensure_actor(session: Session, data: ActorCreate) -> tuple[Actor, bool]:
@@ -83,53 +80,6 @@ def _with_counts(session: Session, actors: list[Actor]) -> list[ActorPublicWithC
         ActorPublicWithCount.model_validate(actor, update={"event_count": counts.get(actor.id, 0)})
         for actor in actors
     ]
-
-
-# --- helpers shared by the searches of actors and sources --------------------------------
-
-
-def equals_text(column: TextColumn, value: str) -> ColumnElement[bool]:
-    """`column` equals `value`, ignoring case (SQLite's lower() folds ASCII letters only)."""
-    return func.lower(column).in_(case_variants(value))
-
-
-def case_variants(text: str) -> list[str]:
-    """`text` as SQLite's lower() can leave a stored text: ASCII lower, the rest in any case."""
-    # Other letters lower, capital at each word's start, all capital, or as the user typed
-    # them: what names take. A stored "ƏLİ bəy" (capitals and not, in one name) is the case
-    # this misses, on SQLite only.
-    lowered = "".join(_lower(char) for char in text)
-    word_start = "".join(
-        _upper(char) if index == 0 or not lowered[index - 1].isalnum() else char
-        for index, char in enumerate(lowered)
-    )
-    upper = "".join(_upper(char) for char in lowered)
-    as_given = "".join(char.lower() if char.isascii() else char for char in text)
-    return list(dict.fromkeys([lowered, word_start, upper, as_given]))
-
-
-def _lower(char: str) -> str:
-    # Python lowers İ to i + a combining dot; databases (and Azerbaijani) to plain i.
-    return "i" if char == "İ" else char.lower()
-
-
-def _upper(char: str) -> str:
-    """The capital of `char` that SQLite's lower() keeps: none for ASCII letters but i."""
-    # SQLite lowers ASCII capitals itself; the Azerbaijani capital of i, İ, is not ASCII.
-    if char == "i":
-        return "İ"
-    upper = char.upper()
-    return upper if len(upper) == 1 and not upper.isascii() and not char.isascii() else char
-
-
-def decode_text_cursor(cursor: str, kind: str, size: int) -> list[str]:
-    """The sort key in `cursor`: text ending with an id; a 400 for anything this API never made."""
-    key = decode_cursor(cursor, kind, size)
-    # A NUL cannot even be sent to PostgreSQL: refuse it here rather than fail there.
-    texts = [part for part in key if isinstance(part, str) and "\x00" not in part]
-    if len(texts) != size or not SLUG.fullmatch(texts[-1]):
-        raise BadRequest("Invalid cursor: pass the next_cursor of a previous page.")
-    return texts
 
 
 def create_actor(session: Session, data: ActorCreate) -> Actor:

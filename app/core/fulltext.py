@@ -53,9 +53,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 # The search table; every other search structure's name starts with it too (`include_name`).
 SEARCH_TABLE = "event_search"
 
-# The longest `q` accepted: a search box, not a document.
-MAX_QUERY_LENGTH = 200
-
 _FOLDED = {"Ə": "a", "ə": "a", "\u0131": "i"}  # U+0131: dotless i
 _FOLD = str.maketrans(_FOLDED)
 

@@ -8,6 +8,7 @@ import orjson
 from starlette.datastructures import URL
 
 from app.core.errors import BadRequest
+from app.core.slugs import SLUG
 
 
 def encode_cursor(kind: str, key: list[Any]) -> str:
@@ -38,3 +39,13 @@ def decode_cursor(cursor: str, kind: str, size: int) -> list[Any]:
 def next_link(url: URL, cursor: str, param: str = "cursor") -> str:
     """An RFC 8288 Link header to the same request with `param` set to `cursor`."""
     return f'<{url.include_query_params(**{param: cursor})}>; rel="next"'
+
+
+def decode_text_cursor(cursor: str, kind: str, size: int) -> list[str]:
+    """The sort key in `cursor`: text ending with an id; a 400 for anything this API never made."""
+    key = decode_cursor(cursor, kind, size)
+    # A NUL cannot even be sent to PostgreSQL: refuse it here rather than fail there.
+    texts = [part for part in key if isinstance(part, str) and "\x00" not in part]
+    if len(texts) != size or not SLUG.fullmatch(texts[-1]):
+        raise BadRequest("Invalid cursor: pass the next_cursor of a previous page.")
+    return texts

@@ -21,7 +21,8 @@ from sqlmodel import col, select
 
 from app.core.countries import CountryCode, to_alpha3
 from app.core.dates import EdtfDate, parse
-from app.core.fulltext import MAX_QUERY_LENGTH, matches
+from app.core.fulltext import matches
+from app.core.text_match import SearchText
 from app.events.models import (
     Citation,
     Event,
@@ -57,22 +58,12 @@ Value = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$"
 Rows = type[Event] | type[EventDyad]
 
 
-def _blank_is_none(value: str) -> str | None:
-    # As for the other lists' `q`: surrounding spaces don't count, and an empty q is no filter.
-    return value.strip() or None
-
-
-SearchText = Annotated[
-    str, Field(max_length=MAX_QUERY_LENGTH, pattern=r"^[^\x00]*$"), AfterValidator(_blank_is_none)
-]
-
-
 class EventFilter(BaseModel):
     """Filters of event lists; all combine with AND, a repeated parameter means OR."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    q: SearchText | None = Field(
+    q: SearchText = Field(
         default=None,
         description="Full text over the title, the summary and the citations' quotes, as in a "
         'web search: every word must be there; `"an exact phrase"`; `-word` or `-"a phrase"` '

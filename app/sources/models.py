@@ -10,11 +10,10 @@ from pydantic import Field as PydanticField  # sqlmodel's Field takes no example
 from sqlalchemy import String, Text, event
 from sqlmodel import Field, SQLModel
 
-from app.actors.models import SearchText
 from app.core.dates import EdtfDate
 from app.core.db import UTCDateTime, utcnow
 from app.core.slugs import Slug
-from app.core.text_match import search_text
+from app.core.text_match import SearchText, search_text
 
 
 class SourceKind(StrEnum):

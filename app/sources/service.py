@@ -5,13 +5,12 @@ from typing import Any
 from sqlalchemy import func, insert, literal, or_, tuple_
 from sqlmodel import Session, col, select
 
-from app.actors.service import decode_text_cursor, equals_text
 from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound
-from app.core.pagination import encode_cursor
+from app.core.pagination import decode_text_cursor, encode_cursor
 from app.core.preconditions import apply_patched, check_version, patched
 from app.core.slugs import SLUG, free_id, make_slug
-from app.core.text_match import contains_folded
+from app.core.text_match import contains_folded, equals_text
 from app.events.models import Citation, Event
 from app.sources.models import (
     CitingEvent,
