@@ -1,13 +1,16 @@
 """The `dyad` command: serve, migrate, seed, export and manage API keys."""
 
+import functools
+import inspect
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Literal, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast, get_origin
 
 import typer
 from pydantic import ValidationError
+from pydantic.fields import FieldInfo
 from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session, func, select
@@ -17,7 +20,7 @@ from app.core.db import create_db_engine
 from app.core.errors import DyadError
 from app.core.migrate import upgrade
 from app.core.settings import Settings, describe_error, get_settings
-from app.events.formats import ExportFormat
+from app.events.filters import Format
 from app.imports.service import Mode
 from app.keys import service as keys
 from app.keys.models import Scope
@@ -134,56 +137,56 @@ def serve(
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
+def _with_query_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with an option for each parameter of GET /v1/events that a stream takes (its
+    filters, `sort` and `bom`), declared once, in EventQuery: its name, its help, whether it
+    repeats. The options given reach `command` as `params`, named as in the query string."""
+    from app.events.filters import EventFilter, EventQuery
+
+    names = [*EventFilter.model_fields, "sort", "bom"]
+    fields = {name: EventQuery.model_fields[name] for name in names}
+
+    def option(name: str, field: FieldInfo) -> inspect.Parameter:
+        flag = "--" + (field.alias or name).replace("_", "-")
+        kind: Any = str | None
+        default: Any = None
+        if field.annotation is bool:
+            kind, default = bool, False
+        elif get_origin(field.annotation) is list:
+            kind = list[str] | None
+        info = typer.Option(flag, help=field.description, show_default=False)
+        return inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, info]
+        )
+
+    @functools.wraps(command)
+    def with_options(**given: Any) -> None:
+        params = {
+            fields[name].alias or name: value
+            for name in names
+            if (value := given.pop(name)) not in (None, [], False)
+        }
+        command(**given, params=params)
+
+    own = [p for p in inspect.signature(command).parameters.values() if p.name != "params"]
+    signature = [*own, *(option(name, field) for name, field in fields.items())]
+    with_options.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
+    with_options.__annotations__ = {p.name: p.annotation for p in signature}
+    return with_options
+
+
 @app.command()
+@_with_query_options
 def export(
     export_format: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="csv, ndjson, ics or timelinejs.")
+        Format, typer.Option("--format", "-f", help="csv, ndjson, ics or timelinejs.")
     ],
-    q: Annotated[
-        str | None,
-        typer.Option(
-            "--q", help='Full text over titles, summaries and quotes: words, "a phrase", -word.'
-        ),
-    ] = None,
-    country: Annotated[
-        list[str] | None,
-        typer.Option(help="Events involving this country (alpha-2 or alpha-3); repeatable."),
-    ] = None,
-    dyad: Annotated[
-        str | None, typer.Option(help="Events involving both countries: AZE-IRN.")
-    ] = None,
-    actor: Annotated[list[str] | None, typer.Option(help="Actor id; repeatable.")] = None,
-    event_type: Annotated[
-        list[str] | None,
-        typer.Option("--type", help="PLOVER event type (e.g. reject); repeatable."),
-    ] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="Tag; repeatable.")] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Cited source id; repeatable.")] = None,
-    publisher: Annotated[
-        list[str] | None, typer.Option(help="Publisher of a cited source; repeatable.")
-    ] = None,
-    status: Annotated[
-        list[str] | None, typer.Option(help="unsourced, reported or disputed; repeatable.")
-    ] = None,
-    from_: Annotated[
-        str | None, typer.Option("--from", help="Events that end on or after this EDTF date.")
-    ] = None,
-    to: Annotated[
-        str | None, typer.Option(help="Events that begin on or before the end of this EDTF date.")
-    ] = None,
-    tone_min: Annotated[str | None, typer.Option(help="Lowest tone (-10 to 10).")] = None,
-    tone_max: Annotated[str | None, typer.Option(help="Highest tone (-10 to 10).")] = None,
-    updated_since: Annotated[
-        str | None, typer.Option(help="Events changed at or after this RFC 3339 time.")
-    ] = None,
-    sort: Annotated[str | None, typer.Option(help="date (default), -date or -updated.")] = None,
     base_url: Annotated[
         str | None,
         typer.Option(help="The API's public address (https://…), to link each event in ics."),
     ] = None,
-    bom: Annotated[
-        bool, typer.Option(help="CSV: start with a UTF-8 byte order mark, for Excel.")
-    ] = False,
+    *,
+    params: dict[str, Any],
 ) -> None:
     """Stream every matching event to standard output (the filters of GET /v1/events)."""
     from sqlalchemy.exc import OperationalError
@@ -191,32 +194,20 @@ def export(
     from app.events import formats, service
     from app.events.filters import EventQuery
 
-    given = {
-        "q": q,
-        "country": country,
-        "dyad": dyad,
-        "actor": actor,
-        "type": event_type,
-        "tag": tag,
-        "source": source,
-        "publisher": publisher,
-        "status": status,
-        "from": from_,
-        "to": to,
-        "tone_min": tone_min,
-        "tone_max": tone_max,
-        "updated_since": updated_since,
-        "sort": sort,
-    }
     try:
-        query = EventQuery.model_validate({k: v for k, v in given.items() if v not in (None, [])})
+        query = EventQuery.model_validate(params)
     except ValidationError as error:
         err.print(f"[red]error:[/red] {_describe_options(error)}", highlight=False)
         raise typer.Exit(2) from None
     settings = _settings()
-    chosen = formats.EXPORTS[export_format]
+    chosen = formats.EXPORTS.get(export_format)
+    if chosen is None:  # json: the API's pages, not a stream
+        err.print(
+            "[red]error:[/red] --format: choose csv, ndjson, ics or timelinejs", highlight=False
+        )
+        raise typer.Exit(2)
     context = formats.ExportContext(
-        events_url=f"{base_url.rstrip('/')}/v1/events" if base_url else None, bom=bom
+        events_url=f"{base_url.rstrip('/')}/v1/events" if base_url else None, bom=query.bom
     )
     out = typer.get_binary_stream("stdout")
     engine = create_db_engine(settings.database_url)

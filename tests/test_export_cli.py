@@ -150,3 +150,21 @@ def test_an_export_imports_back_unchanged(tmp_path, export_format):
     assert result.exit_code == 0, result.stderr
     assert result.stderr == f"{backup}: imported 0 created, 0 updated, {len(SEED_IDS)} unchanged\n"
     assert exported("-f", export_format) == backup.read_bytes()
+
+
+def test_every_filter_of_the_list_is_an_export_option():
+    import typer
+
+    from app.events.filters import EventFilter
+
+    command = typer.main.get_command(app).commands["export"]  # type: ignore[attr-defined]
+    options = {option for param in command.params for option in param.opts}
+    for name, field in EventFilter.model_fields.items():
+        assert "--" + (field.alias or name).replace("_", "-") in options, name
+    assert {"--sort", "--bom", "--format", "--base-url"} <= options
+
+
+def test_json_is_not_an_export_format():
+    result = dyad("export", "--format", "json")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --format: choose csv, ndjson, ics or timelinejs"

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Engine,
     MetaData,
     String,
+    Table,
     TypeDecorator,
     create_engine,
     event,
@@ -44,6 +45,12 @@ metadata: MetaData = SQLModel.metadata
 # take SQLite's write lock up front (BEGIN IMMEDIATE): in WAL mode a transaction that
 # reads and then writes would otherwise fail at once with "database is locked".
 WRITE_TRANSACTION = {"dyad_write": True}
+
+
+def table_of(model: Any) -> Table:
+    """A table model's Core table: for statements that read or write rows, not objects."""
+    table: Table = model.__table__
+    return table
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:

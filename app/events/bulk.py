@@ -17,11 +17,12 @@ from typing import Any
 
 import orjson
 from pydantic import TypeAdapter
-from sqlalchemy import Table, insert, select, text, tuple_
+from sqlalchemy import insert, select, text, tuple_
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.changes.models import Revision
+from app.core.db import table_of
 from app.core.fulltext import sqlite_fold
 from app.events.models import (
     Citation,
@@ -52,11 +53,6 @@ class Problem:
 
 
 _MOMENT = TypeAdapter(datetime)
-
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
 
 
 def create_events(
@@ -162,8 +158,8 @@ def create_events(
         )
     for model, table_rows in rows.items():  # events first: the others refer to them
         if table_rows:
-            session.execute(insert(_table(model)), table_rows)
-    session.execute(insert(_table(Revision)), revisions)
+            session.execute(insert(table_of(model)), table_rows)
+    session.execute(insert(table_of(Revision)), revisions)
     return problems
 
 
@@ -191,7 +187,7 @@ def add_links(session: Session, links: Iterable[tuple[NewEvent, str, str]]) -> l
         if target in live
     ]
     if rows and not problems:
-        session.execute(insert(_table(EventLink)), rows)
+        session.execute(insert(table_of(EventLink)), rows)
     return problems
 
 
@@ -235,7 +231,7 @@ def _actors(session: Session, ids: set[str]) -> dict[str, dict[str, Any]]:
 def _sources(session: Session, ids: set[str | None]) -> dict[str, dict[str, Any]]:
     """The sources with these ids, in their public JSON form."""
     names = list(SourcePublic.model_fields)  # all plain text and numbers in the table
-    columns = [_table(Source).c[name] for name in names]
+    columns = [table_of(Source).c[name] for name in names]
     found = {}
     for chunk in _chunks(sorted(i for i in ids if i is not None)):
         for row in session.execute(select(*columns).where(col(Source.id).in_(chunk))):

@@ -23,7 +23,6 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from itertools import chain, islice
 from typing import Any, TypeVar
 
@@ -410,15 +409,6 @@ def write_timelinejs(events: Iterable[EventDict], context: ExportContext) -> Ite
 # --- the formats ------------------------------------------------------------------------
 
 
-class ExportFormat(StrEnum):
-    """The formats that stream every match (the list's `format` minus json pages)."""
-
-    csv = "csv"
-    ndjson = "ndjson"
-    ics = "ics"
-    timelinejs = "timelinejs"
-
-
 @dataclass(frozen=True)
 class Export:
     write: Writer
@@ -444,34 +434,35 @@ class Export:
         return service.iter_events(session, query, related=related)
 
 
-EXPORTS: dict[ExportFormat, Export] = {
-    ExportFormat.csv: Export(write_csv, "text/csv; charset=utf-8", "csv", flat=CSV_FLAT),
-    ExportFormat.ndjson: Export(write_ndjson, "application/x-ndjson", "ndjson"),
-    ExportFormat.ics: Export(
+# The formats that stream every match: the list's `format`, but json (pages).
+EXPORTS: dict[Format, Export] = {
+    Format.csv: Export(write_csv, "text/csv; charset=utf-8", "csv", flat=CSV_FLAT),
+    Format.ndjson: Export(write_ndjson, "application/x-ndjson", "ndjson"),
+    Format.ics: Export(
         write_ics, "text/calendar; charset=utf-8", "ics", frozenset({"tags", "citations"})
     ),
-    ExportFormat.timelinejs: Export(
+    Format.timelinejs: Export(
         write_timelinejs, "application/json", "json", frozenset({"citations"})
     ),
 }
 
 # The Accept media types that ask for an export; the others (JSON, */*) mean JSON pages.
-ACCEPTED: dict[str, ExportFormat] = {
-    "text/csv": ExportFormat.csv,
-    "application/x-ndjson": ExportFormat.ndjson,
-    "text/calendar": ExportFormat.ics,
+ACCEPTED: dict[str, Format] = {
+    "text/csv": Format.csv,
+    "application/x-ndjson": Format.ndjson,
+    "text/calendar": Format.ics,
 }
 _JSON_PAGES = frozenset({"application/json", "application/*", "*/*"})
 
 
-def chosen(explicit: Format | None, accept: str | None) -> ExportFormat | None:
+def chosen(explicit: Format | None, accept: str | None) -> Format | None:
     """The export asked for by `format` (which wins) or else by `Accept`; None for JSON pages.
 
     Accept is read with its q-values: the most preferred type Dyad knows decides, so
     `text/csv, */*;q=0.1` is CSV and a browser's `text/html,…,*/*;q=0.8` is JSON pages.
     """
     if explicit is not None:
-        return None if explicit == Format.json else ExportFormat(explicit.value)
+        return None if explicit == Format.json else explicit
     ranked: list[tuple[float, int, str]] = []
     for position, item in enumerate((accept or "").split(",")):
         media_type, *params = (part.strip() for part in item.split(";"))

@@ -14,8 +14,8 @@ from app.core.http import LIST_CACHE_CONTROL, EventId
 from app.core.pagination import next_link
 from app.events import citation, formats, service
 from app.events.citation import Style
-from app.events.filters import EventQuery
-from app.events.formats import ExportContext, ExportFormat
+from app.events.filters import EventQuery, Format
+from app.events.formats import ExportContext
 from app.events.models import EventPage, EventPublic
 
 router = APIRouter(prefix="/v1", tags=["events"])
@@ -75,7 +75,7 @@ def list_events(
 
 
 def _stream(
-    session: Session, request: Request, query: EventQuery, export_format: ExportFormat
+    session: Session, request: Request, query: EventQuery, export_format: Format
 ) -> StreamingResponse:
     export = formats.EXPORTS[export_format]
     # Run the first batch's query now, while a failure can still be a problem+json answer

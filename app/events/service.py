@@ -14,7 +14,6 @@ from sqlalchemy import (
     Executable,
     ScalarSelect,
     Subquery,
-    Table,
     and_,
     bindparam,
     func,
@@ -31,7 +30,7 @@ from sqlmodel.sql.expression import Select
 from app.actors.models import Actor
 from app.core.dates import Precision
 from app.core.dates import parse as parse_date
-from app.core.db import json_array, json_array_agg
+from app.core.db import json_array, json_array_agg, table_of
 from app.core.errors import BadRequest, InvalidInput, NotFound
 from app.core.fulltext import frequent, search_hits
 from app.core.fulltext import parse as parse_search
@@ -407,21 +406,16 @@ EventDict = dict[str, Any]
 (`formats.dumps` writes them as pydantic does)."""
 
 
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
-_event = _table(Event)
+_event = table_of(Event)
 _event_columns: list[ColumnElement[Any]] = list(_event.columns)
-_country = _table(EventCountry)
-_tag = _table(EventTag)
-_event_actor = _table(EventActor)
-_actor = _table(Actor)
-_citation = _table(Citation)
-_source = _table(Source)
-_link = _table(EventLink)
-_external_id = _table(EventExternalId)
+_country = table_of(EventCountry)
+_tag = table_of(EventTag)
+_event_actor = table_of(EventActor)
+_actor = table_of(Actor)
+_citation = table_of(Citation)
+_source = table_of(Source)
+_link = table_of(EventLink)
+_external_id = table_of(EventExternalId)
 
 
 def _json_list(statement: CoreSelect[Any]) -> ScalarSelect[Any]:
