@@ -19,6 +19,8 @@ from sqlmodel import Session
 from app.core.db import create_db_engine, session_factory
 from app.core.migrate import upgrade
 from app.core.settings import Settings
+from app.keys.models import Scope
+from app.keys.service import create_key
 from app.main import create_app
 from app.seed import load_seed
 
@@ -98,6 +100,13 @@ def app(settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> 
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def auth(session: Session) -> dict[str, str]:
+    """The Authorization header of a fresh `write` key."""
+    _record, key = create_key(session, "editor", Scope.write)
+    return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx2 import Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
@@ -18,8 +17,8 @@ from app.keys.models import ApiKey, Scope
 from app.keys.service import create_key, revoke_key
 from app.main import create_app
 from tests.factories import make_event
+from tests.support import assert_problem
 
-PROBLEM_JSON = "application/problem+json"
 NEW_EVENT = {
     "id": "new-event",
     "title": "A new event",
@@ -47,14 +46,6 @@ def event_id(session: Session) -> str:
     event = make_event(session, id="existing-event", title="Existing")
     session.flush()
     return event.id
-
-
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    return problem
 
 
 def stored_key(session: Session, key: str) -> ApiKey:

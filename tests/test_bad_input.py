@@ -8,8 +8,7 @@ from sqlmodel import Session, func, select
 
 from app.changes.models import Revision
 from app.events.models import Event
-from app.keys.models import Scope
-from app.keys.service import create_key
+from tests.support import assert_problem
 
 SEEDED_CLAIM = "2013-03-perry-israel-airbases-claim"
 GOOD: dict[str, Any] = {
@@ -20,31 +19,16 @@ GOOD: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def writer(session: Session) -> dict[str, str]:
-    _, key = create_key(session, "catalogue", Scope.write)
-    return {"Authorization": f"Bearer {key}"}
-
-
 def state(session: Session) -> tuple[int, int]:
     events = session.exec(select(func.count()).select_from(Event)).one()
     revisions = session.exec(select(func.count()).select_from(Revision)).one()
     return events, revisions
 
 
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert "Traceback" not in response.text
-    return body
-
-
 def refused_write(client: Any, session: Session, status: int, **request: Any) -> dict[str, Any]:
     """POST /v1/events as given: the problem it answers, having written nothing."""
     before = state(session)
-    body = problem(client.post("/v1/events", **request), status)
+    body = assert_problem(client.post("/v1/events", **request), status)
     assert state(session) == before
     return body
 
@@ -53,98 +37,96 @@ def named(body: dict[str, Any]) -> list[str]:
     return [".".join(map(str, error["loc"])) for error in body.get("errors") or []]
 
 
-def test_february_30th_is_not_a_date(client, session, writer):
-    body = refused_write(client, session, 422, json=GOOD | {"date": "2013-02-30"}, headers=writer)
+def test_february_30th_is_not_a_date(client, session, auth):
+    body = refused_write(client, session, 422, json=GOOD | {"date": "2013-02-30"}, headers=auth)
     assert named(body) == ["body.date"]
     assert "2013-02-30" in body["errors"][0]["msg"]
 
 
-def test_month_13_is_not_a_date(client, session, writer):
-    body = refused_write(client, session, 422, json=GOOD | {"date": "2013-13"}, headers=writer)
+def test_month_13_is_not_a_date(client, session, auth):
+    body = refused_write(client, session, 422, json=GOOD | {"date": "2013-13"}, headers=auth)
     assert named(body) == ["body.date"]
-    filtered = problem(client.get("/v1/events", params={"from": "2013-13"}), 422)
+    filtered = assert_problem(client.get("/v1/events", params={"from": "2013-13"}), 422)
     assert named(filtered) == ["query.from"]
 
 
-def test_an_unknown_country_is_refused_and_a_lower_case_one_is_normalised(client, session, writer):
+def test_an_unknown_country_is_refused_and_a_lower_case_one_is_normalised(client, session, auth):
     body = refused_write(
-        client, session, 422, json=GOOD | {"countries": ["AZE", "XX"]}, headers=writer
+        client, session, 422, json=GOOD | {"countries": ["AZE", "XX"]}, headers=auth
     )
     assert named(body) == ["body.countries.1"]
     assert "XX" in body["errors"][0]["msg"]
-    assert named(problem(client.get("/v1/events", params={"country": "ZZZ"}), 422)) == [
+    assert named(assert_problem(client.get("/v1/events", params={"country": "ZZZ"}), 422)) == [
         "query.country.0"
     ]
-    created = client.post("/v1/events", json=GOOD | {"countries": ["az", "ir"]}, headers=writer)
+    created = client.post("/v1/events", json=GOOD | {"countries": ["az", "ir"]}, headers=auth)
     assert created.status_code == 201
     assert created.json()["countries"] == ["AZE", "IRN"]
 
 
-def test_a_5_mb_title_is_refused_by_name(client, session, writer):
-    body = refused_write(
-        client, session, 422, json=GOOD | {"title": "x" * 5_000_000}, headers=writer
-    )
+def test_a_5_mb_title_is_refused_by_name(client, session, auth):
+    body = refused_write(client, session, 422, json=GOOD | {"title": "x" * 5_000_000}, headers=auth)
     assert named(body) == ["body.title"]
 
 
-def test_malformed_json_is_a_400(client, session, writer):
+def test_malformed_json_is_a_400(client, session, auth):
     body = refused_write(
         client,
         session,
         400,
         content=b'{"title": "unfinished',
-        headers=writer | {"Content-Type": "application/json"},
+        headers=auth | {"Content-Type": "application/json"},
     )
     assert body["detail"] == "The request body is not valid JSON."
 
 
 @pytest.mark.parametrize("payload", [[GOOD], "an event", 42, None])
-def test_a_json_body_of_the_wrong_type_is_a_422(client, session, writer, payload):
-    body = refused_write(client, session, 422, json=payload, headers=writer)
+def test_a_json_body_of_the_wrong_type_is_a_422(client, session, auth, payload):
+    body = refused_write(client, session, 422, json=payload, headers=auth)
     assert named(body) == ["body"]
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "text/csv"])
-def test_a_body_that_is_not_json_is_a_415(client, session, writer, content_type):
+def test_a_body_that_is_not_json_is_a_415(client, session, auth, content_type):
     body = refused_write(
         client,
         session,
         415,
         content=b'{"title": "x"}',
-        headers=writer | {"Content-Type": content_type},
+        headers=auth | {"Content-Type": content_type},
     )
     assert body["detail"] == f"Send the body as application/json, not {content_type}."
 
 
-def test_merge_patch_json_is_json(client, seeded, writer):
+def test_merge_patch_json_is_json(client, seeded, auth):
     response = client.patch(
         f"/v1/events/{SEEDED_CLAIM}",
         content=b'{"tone": 1}',
-        headers=writer | {"If-Match": "*", "Content-Type": "application/merge-patch+json"},
+        headers=auth | {"If-Match": "*", "Content-Type": "application/merge-patch+json"},
     )
     assert response.status_code == 200, response.text
     assert response.json()["tone"] == 1
 
 
-def test_nul_characters_are_refused_in_bodies_and_queries(client, session, writer):
+def test_nul_characters_are_refused_in_bodies_and_queries(client, session, auth):
     body = refused_write(
-        client, session, 400, json=GOOD | {"title": "before\x00after"}, headers=writer
+        client, session, 400, json=GOOD | {"title": "before\x00after"}, headers=auth
     )
     assert "NUL" in body["detail"]
     # In a query, the parameter's own check answers, naming it.
-    assert named(problem(client.get("/v1/events", params={"q": "a\x00b"}), 422)) == ["query.q"]
-    assert named(problem(client.get("/v1/events?tag=%00"), 422)) == ["query.tag.0"]
+    assert named(assert_problem(client.get("/v1/events", params={"q": "a\x00b"}), 422)) == [
+        "query.q"
+    ]
+    assert named(assert_problem(client.get("/v1/events?tag=%00"), 422)) == ["query.tag.0"]
     csv = b"title,date,type,countries\nx\x00y,2014,agree,AZE;IRN\n"
     before = state(session)
-    imported = client.post(
-        "/v1/imports", content=csv, headers=writer | {"Content-Type": "text/csv"}
-    )
-    assert problem(imported, 400)
+    imported = client.post("/v1/imports", content=csv, headers=auth | {"Content-Type": "text/csv"})
+    assert assert_problem(imported, 400)
     assert state(session) == before
 
 
-def test_an_escaped_backslash_before_u0000_is_plain_text(client, writer):
-    created = client.post("/v1/events", json=GOOD | {"title": "C:\\u0000 path"}, headers=writer)
+def test_an_escaped_backslash_before_u0000_is_plain_text(client, auth):
+    created = client.post("/v1/events", json=GOOD | {"title": "C:\\u0000 path"}, headers=auth)
     assert created.status_code == 201, created.text
     assert created.json()["title"] == "C:\\u0000 path"
 
@@ -158,11 +140,11 @@ def test_an_escaped_backslash_before_u0000_is_plain_text(client, writer):
         "e\u0301 (a decomposed é) and é (composed)",
     ],
 )
-def test_azerbaijani_and_persian_text_round_trips_exactly(client, writer, text):
+def test_azerbaijani_and_persian_text_round_trips_exactly(client, auth, text):
     created = client.post(
         "/v1/events",
         json=GOOD | {"title": text, "summary": text, "tags": ["Ərdəbil"]},
-        headers=writer,
+        headers=auth,
     )
     assert created.status_code == 201, created.text
     stored = client.get(created.headers["Location"]).json()
@@ -195,13 +177,13 @@ def test_sql_looking_filter_values_are_just_values(client, seeded, session, name
     [("country", "AZE' OR 1=1 --"), ("dyad", "AZE-IRN'; --"), ("type", "accuse' OR 'x")],
 )
 def test_sql_looking_values_of_checked_filters_are_a_422_naming_them(client, name, value):
-    body = problem(client.get("/v1/events", params={name: value}), 422)
+    body = assert_problem(client.get("/v1/events", params={name: value}), 422)
     assert named(body)[0].startswith(f"query.{name}")
 
 
 @pytest.mark.parametrize("limit", ["1000000000", "-1", "0", "501", "1e3", "many"])
 def test_an_absurd_limit_is_a_422_naming_limit(client, limit):
-    body = problem(client.get("/v1/events", params={"limit": limit}), 422)
+    body = assert_problem(client.get("/v1/events", params={"limit": limit}), 422)
     assert named(body) == ["query.limit"]
 
 
@@ -209,19 +191,19 @@ def test_an_absurd_limit_is_a_422_naming_limit(client, limit):
     "cursor", ["garbage", "eyJub3QiOiJhIGN1cnNvciJ9", "WyJjaGFuZ2VzIiwzXQ", "%%%", "A" * 500]
 )
 def test_a_garbage_cursor_is_a_400(client, seeded, cursor):
-    body = problem(client.get("/v1/events", params={"cursor": cursor}), 400)
+    body = assert_problem(client.get("/v1/events", params={"cursor": cursor}), 400)
     assert "cursor" in body["detail"]
 
 
 @pytest.mark.parametrize("if_match", ["garbage", '"abc"', '"-1"', "W/", '"1", "2"', ""])
-def test_if_match_garbage_is_a_400_and_changes_nothing(client, seeded, session, writer, if_match):
+def test_if_match_garbage_is_a_400_and_changes_nothing(client, seeded, session, auth, if_match):
     before = state(session)
     response = client.patch(
         f"/v1/events/{SEEDED_CLAIM}",
         json={"tone": 9},
-        headers=writer | {"If-Match": if_match, "Content-Type": "application/merge-patch+json"},
+        headers=auth | {"If-Match": if_match, "Content-Type": "application/merge-patch+json"},
     )
     assert response.status_code in (400, 428), response.text
-    problem(response, response.status_code)
+    assert_problem(response, response.status_code)
     assert state(session) == before
     assert client.get(f"/v1/events/{SEEDED_CLAIM}").json()["tone"] != 9

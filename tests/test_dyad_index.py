@@ -24,8 +24,6 @@ from sqlmodel import Session
 from app.core.db import create_db_engine, utcnow
 from app.core.migrate import alembic_config
 from app.events.models import DyadMonth, Event, EventCountry, EventDyad
-from app.keys.models import Scope
-from app.keys.service import create_key
 from tests.factories import make_event
 from tests.test_event_properties import (
     COUNTRIES,
@@ -116,12 +114,6 @@ def assert_index_is_right(connection: Connection) -> None:
 
 
 # --- the triggers keep it right ------------------------------------------------------------
-
-
-@pytest.fixture
-def auth(session: Session) -> dict[str, str]:
-    _record, key = create_key(session, "editor", Scope.write)
-    return {"Authorization": f"Bearer {key}"}
 
 
 def test_api_writes_keep_the_index_to_the_pairs_of_live_events(client, session, auth):

@@ -11,20 +11,11 @@ from sqlmodel import Session, col, func, select
 from app.changes.models import Revision
 from app.events.models import Event
 from app.events.writes import delete_event
-from app.keys.models import Scope
-from app.keys.service import create_key
 from app.sources.models import Source
 from tests.factories import make_actor, make_event, make_source
+from tests.support import assert_problem
 
-PROBLEM_JSON = "application/problem+json"
 MERGE_PATCH = "application/merge-patch+json"
-
-
-@pytest.fixture
-def auth(session: Session) -> dict[str, str]:
-    """The Authorization header of a fresh `write` key."""
-    _record, key = create_key(session, "editor", Scope.write)
-    return {"Authorization": f"Bearer {key}"}
 
 
 def body(**fields: Any) -> dict[str, Any]:
@@ -76,14 +67,6 @@ def patch(
     if if_match is not None:
         sent["If-Match"] = if_match
     return client.patch(f"/v1/events/{event_id}", content=json.dumps(changes), headers=sent)
-
-
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    return problem
 
 
 def without(event: dict[str, Any], *names: str) -> dict[str, Any]:

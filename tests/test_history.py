@@ -12,19 +12,10 @@ from sqlmodel import Session, col, select
 from app.changes.models import Revision
 from app.core.db import utcnow
 from app.core.pagination import encode_cursor
-from app.keys.models import Scope
-from app.keys.service import create_key
+from tests.support import assert_problem
 
-PROBLEM_JSON = "application/problem+json"
 SEED_EVENT = "2012-08-aliyev-declines-nam-summit"
 REVISION_FIELDS = {"change_id", "event_id", "version", "action", "key_name", "at", "event"}
-
-
-@pytest.fixture
-def auth(session: Session) -> dict[str, str]:
-    _record, key = create_key(session, "history-editor", Scope.write)
-    session.flush()
-    return {"Authorization": f"Bearer {key}"}
 
 
 def body(event_id: str, title: str) -> dict[str, Any]:
@@ -93,14 +84,6 @@ def without(event: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: value for name, value in event.items() if name not in names}
 
 
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    return problem
-
-
 # --- revisions ---------------------------------------------------------------------
 
 
@@ -124,7 +107,7 @@ def test_every_write_stores_a_revision_listed_newest_first(
         (1, "create"),
     ]
     assert [r["event_id"] for r in listed] == ["tracked"] * 4
-    assert [r["key_name"] for r in listed] == ["history-editor"] * 4
+    assert [r["key_name"] for r in listed] == ["editor"] * 4
     assert [r["event"]["title"] for r in listed] == ["Second title"] * 3 + ["First title"]
     assert [r["event"]["version"] for r in listed] == [4, 3, 2, 1]
     times = [moment(r["at"]) for r in listed]
@@ -366,7 +349,7 @@ def test_the_feed_lists_every_write_in_order(client: TestClient, writer: Writer)
     assert ids == sorted(ids)
     assert len(set(ids)) == len(ids)
     assert [set(item) for item in items] == [REVISION_FIELDS] * 5
-    assert [item["key_name"] for item in items] == ["history-editor"] * 5
+    assert [item["key_name"] for item in items] == ["editor"] * 5
     assert items[2]["event"]["title"] == "Alpha, again"
     assert response.headers["Cache-Control"] == "no-cache"
 

@@ -30,21 +30,15 @@ RECORDS: list[dict[str, Any]] = [
 ]
 
 
-@pytest.fixture
-def writer(session):
-    _record, key = create_key(session, "importer", Scope.write)
-    return {"Authorization": f"Bearer {key}"}
-
-
 def counts(session: Session) -> tuple[int, int]:
     events = session.exec(select(func.count()).select_from(Event)).one()
     revisions = session.exec(select(func.count()).select_from(Revision)).one()
     return events, revisions
 
 
-def test_json_import_creates_events_in_link_order(client, writer):
+def test_json_import_creates_events_in_link_order(client, auth):
     # The linking record comes first in the file; its target is written before it.
-    response = client.post("/v1/imports", json=list(reversed(RECORDS)), headers=writer)
+    response = client.post("/v1/imports", json=list(reversed(RECORDS)), headers=auth)
     assert response.status_code == 200
     assert response.json() == {
         "created": 2,
@@ -63,18 +57,18 @@ def test_json_import_creates_events_in_link_order(client, writer):
     ]
 
 
-def test_repeated_import_is_unchanged_and_writes_no_revision(client, session, writer):
-    assert client.post("/v1/imports", json=RECORDS, headers=writer).status_code == 200
+def test_repeated_import_is_unchanged_and_writes_no_revision(client, session, auth):
+    assert client.post("/v1/imports", json=RECORDS, headers=auth).status_code == 200
     before = counts(session)
-    again = client.post("/v1/imports", json=RECORDS, headers=writer).json()
+    again = client.post("/v1/imports", json=RECORDS, headers=auth).json()
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
     assert counts(session) == before
 
 
-def test_record_matched_by_external_id_updates_instead_of_duplicating(client, session, writer):
-    client.post("/v1/imports", json=RECORDS[:1], headers=writer)
+def test_record_matched_by_external_id_updates_instead_of_duplicating(client, session, auth):
+    client.post("/v1/imports", json=RECORDS[:1], headers=auth)
     renamed = [RECORDS[0] | {"title": "A different title", "date": "2014-01-15"}]
-    result = client.post("/v1/imports", json=renamed, headers=writer).json()
+    result = client.post("/v1/imports", json=renamed, headers=auth).json()
     assert (result["created"], result["updated"]) == (0, 1)
     event = client.get("/v1/events/2014-01-imported-consultation").json()
     assert (event["title"], event["date"], event["version"]) == (
@@ -85,7 +79,7 @@ def test_record_matched_by_external_id_updates_instead_of_duplicating(client, se
     assert session.exec(select(func.count()).select_from(Event)).one() == 1
 
 
-def test_one_bad_line_among_many_writes_nothing_and_lists_every_bad_line(client, session, writer):
+def test_one_bad_line_among_many_writes_nothing_and_lists_every_bad_line(client, session, auth):
     many = [
         {"title": f"Good {n}", "date": "2010", "countries": ["AZE"], "type": "aid"}
         for n in range(20)
@@ -98,7 +92,7 @@ def test_one_bad_line_among_many_writes_nothing_and_lists_every_bad_line(client,
         "not an object",
     ]
     before = counts(session)
-    response = client.post("/v1/imports", json=bad, headers=writer)
+    response = client.post("/v1/imports", json=bad, headers=auth)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     errors = response.json()["errors"]
@@ -108,37 +102,37 @@ def test_one_bad_line_among_many_writes_nothing_and_lists_every_bad_line(client,
     assert counts(session) == before
 
 
-def test_dry_run_counts_but_writes_nothing(client, session, writer):
+def test_dry_run_counts_but_writes_nothing(client, session, auth):
     before = counts(session)
-    result = client.post("/v1/imports?dry_run=true", json=RECORDS, headers=writer).json()
+    result = client.post("/v1/imports?dry_run=true", json=RECORDS, headers=auth).json()
     assert (result["created"], result["dry_run"]) == (2, True)
     assert counts(session) == before
     assert client.get("/v1/events/2014-01-imported-consultation").status_code == 404
 
 
-def test_create_mode_refuses_events_that_exist(client, session, writer):
+def test_create_mode_refuses_events_that_exist(client, session, auth):
     make_event(session, id="2014-01-imported-consultation", title="Imported consultation")
-    response = client.post("/v1/imports?mode=create", json=RECORDS, headers=writer)
+    response = client.post("/v1/imports?mode=create", json=RECORDS, headers=auth)
     assert response.status_code == 422
     assert response.json()["errors"][0]["line"] == 1
     assert "exists already" in response.json()["errors"][0]["problem"]
 
 
-def test_ndjson_import_reports_the_line_of_broken_json(client, session, writer):
+def test_ndjson_import_reports_the_line_of_broken_json(client, session, auth):
     body = "\n".join(orjson.dumps(record).decode() for record in RECORDS) + "\n\n{broken\n"
     response = client.post(
-        "/v1/imports", content=body, headers=writer | {"Content-Type": "application/x-ndjson"}
+        "/v1/imports", content=body, headers=auth | {"Content-Type": "application/x-ndjson"}
     )
     assert response.status_code == 422
     assert [error["line"] for error in response.json()["errors"]] == [4]
     good = "\n".join(orjson.dumps(record).decode() for record in RECORDS)
     response = client.post(
-        "/v1/imports", content=good, headers=writer | {"Content-Type": "application/x-ndjson"}
+        "/v1/imports", content=good, headers=auth | {"Content-Type": "application/x-ndjson"}
     )
     assert response.json()["created"] == 2
 
 
-def test_csv_import_reads_lists_roles_sources_and_external_ids(client, session, writer):
+def test_csv_import_reads_lists_roles_sources_and_external_ids(client, session, auth):
     make_source(session, url="https://news.example.org/csv-source", title="CSV source")
     session.flush()
     body = (
@@ -147,7 +141,7 @@ def test_csv_import_reads_lists_roles_sources_and_external_ids(client, session, 
         "https://news.example.org/csv-source,G-77\n"
     )
     response = client.post(
-        "/v1/imports", content=body.encode(), headers=writer | {"Content-Type": "text/csv"}
+        "/v1/imports", content=body.encode(), headers=auth | {"Content-Type": "text/csv"}
     )
     assert response.json()["created"] == 1
     event = client.get("/v1/events/csv-event").json()
@@ -159,33 +153,31 @@ def test_csv_import_reads_lists_roles_sources_and_external_ids(client, session, 
     assert event["citations"][0]["source"]["url"] == "https://news.example.org/csv-source"
 
 
-def test_csv_naming_an_unknown_source_url_is_a_bad_line(client, writer):
+def test_csv_naming_an_unknown_source_url_is_a_bad_line(client, auth):
     body = (
         "title,date,countries,type,source_urls\n"
         "Somewhere,2020,AZE,aid,https://unknown.example.org/x\n"
     )
-    response = client.post(
-        "/v1/imports", content=body, headers=writer | {"Content-Type": "text/csv"}
-    )
+    response = client.post("/v1/imports", content=body, headers=auth | {"Content-Type": "text/csv"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["line"] == 2
     assert "unknown source URL" in response.json()["errors"][0]["problem"]
 
 
-def test_import_needs_a_write_key_and_a_known_content_type(client, session, writer):
+def test_import_needs_a_write_key_and_a_known_content_type(client, session, auth):
     assert client.post("/v1/imports", json=RECORDS).status_code == 401
     _record, reader = create_key(session, "reader", Scope.read)
     denied = client.post("/v1/imports", json=RECORDS, headers={"Authorization": f"Bearer {reader}"})
     assert denied.status_code == 403
     response = client.post(
-        "/v1/imports", content="x", headers=writer | {"Content-Type": "text/plain"}
+        "/v1/imports", content="x", headers=auth | {"Content-Type": "text/plain"}
     )
     assert response.status_code == 415
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_a_json_body_that_is_not_an_array_is_refused(client, writer):
-    response = client.post("/v1/imports", json={"title": "x"}, headers=writer)
+def test_a_json_body_that_is_not_an_array_is_refused(client, auth):
+    response = client.post("/v1/imports", json={"title": "x"}, headers=auth)
     assert response.status_code == 422
     assert response.json()["errors"] == [
         {"line": 1, "id": None, "problem": "a JSON import is an array of events"}
@@ -193,10 +185,10 @@ def test_a_json_body_that_is_not_an_array_is_refused(client, writer):
 
 
 @pytest.mark.parametrize("body", ["379443", "", "name,when\nx,2013\n", "\ufeffid,title\nx,y\n"])
-def test_a_csv_without_the_event_columns_is_refused_whole(client, session, writer, body):
+def test_a_csv_without_the_event_columns_is_refused_whole(client, session, auth, body):
     before = counts(session)
     response = client.post(
-        "/v1/imports", content=body.encode(), headers=writer | {"Content-Type": "text/csv"}
+        "/v1/imports", content=body.encode(), headers=auth | {"Content-Type": "text/csv"}
     )
     assert response.status_code == 422
     [error] = response.json()["errors"]
@@ -205,7 +197,7 @@ def test_a_csv_without_the_event_columns_is_refused_whole(client, session, write
     assert counts(session) == before
 
 
-def test_a_source_given_whole_can_be_named_by_id_in_any_other_record(client, session, writer):
+def test_a_source_given_whole_can_be_named_by_id_in_any_other_record(client, session, auth):
     # The record giving the source links to a later one, so the link order writes the
     # record that names the source by id first.
     source = {"url": "https://news.example.org/whole", "title": "Whole", "id": "whole-source"}
@@ -228,18 +220,18 @@ def test_a_source_given_whole_can_be_named_by_id_in_any_other_record(client, ses
             "citations": [{"source_id": "whole-source", "stance": "disputes"}],
         },
     ]
-    response = client.post("/v1/imports", json=records, headers=writer)
+    response = client.post("/v1/imports", json=records, headers=auth)
     assert response.status_code == 200, response.text
     assert response.json()["created"] == 2
     cited = client.get("/v1/sources/whole-source").json()
     assert sorted(event["id"] for event in cited["events"]) == ["gives-source", "names-source"]
 
 
-def test_sources_an_import_creates_are_found_by_q_folded(client, writer):
+def test_sources_an_import_creates_are_found_by_q_folded(client, auth):
     record = RECORDS[0] | {
         "citations": [{"source": {"url": "https://azertag.az/x", "title": "Şuşa Şəhəri"}}]
     }
-    response = client.post("/v1/imports", json=[record], headers=writer)
+    response = client.post("/v1/imports", json=[record], headers=auth)
     assert response.status_code == 200, response.text
 
     found = client.get("/v1/sources", params={"q": "susa sahari"}).json()["items"]

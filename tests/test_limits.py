@@ -113,26 +113,20 @@ def events_in(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Event)).one()
 
 
-@pytest.fixture
-def writer(session) -> dict[str, str]:
-    _, key = create_key(session, "writer", Scope.write)
-    return {"Authorization": f"Bearer {key}"}
-
-
 def test_a_body_over_the_limit_is_a_413_and_writes_nothing(
-    settings, engine, sessions, session, writer
+    settings, engine, sessions, session, auth
 ):
     client = client_at(limited_app(settings, engine, sessions, max_body_bytes=1000))
     before = events_in(session)
     event = {"title": "x" * 2000, "date": "2013", "countries": ["AZ", "IR"], "type": "consult"}
-    response = client.post("/v1/events", json=event, headers=writer)
+    response = client.post("/v1/events", json=event, headers=auth)
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"] == "The request body is larger than 1,000 bytes."
     assert events_in(session) == before
 
 
-def test_a_chunked_body_over_the_limit_is_a_413_too(settings, engine, sessions, session, writer):
+def test_a_chunked_body_over_the_limit_is_a_413_too(settings, engine, sessions, session, auth):
     client = client_at(limited_app(settings, engine, sessions, max_body_bytes=1000))
     before = events_in(session)
 
@@ -142,14 +136,14 @@ def test_a_chunked_body_over_the_limit_is_a_413_too(settings, engine, sessions, 
             yield b"y" * 100
         yield b'", "date": "2013", "countries": ["AZ", "IR"], "type": "consult"}'
 
-    headers = writer | {"Content-Type": "application/json"}
+    headers = auth | {"Content-Type": "application/json"}
     response = client.post("/v1/events", content=chunks(), headers=headers)
     assert response.status_code == 413
     assert response.json()["status"] == 413
     assert events_in(session) == before
 
 
-def test_imports_have_their_own_larger_limit(settings, engine, sessions, session, writer):
+def test_imports_have_their_own_larger_limit(settings, engine, sessions, session, auth):
     client = client_at(
         limited_app(settings, engine, sessions, max_body_bytes=200, max_import_bytes=5000)
     )
@@ -157,7 +151,7 @@ def test_imports_have_their_own_larger_limit(settings, engine, sessions, session
         f"big-{n},Event number {n},2014,AZE;IRN,consult\n" for n in range(20)
     )
     assert 200 < len(rows) < 5000
-    headers = writer | {"Content-Type": "text/csv"}
+    headers = auth | {"Content-Type": "text/csv"}
     response = client.post("/v1/imports", content=rows, headers=headers)
     assert response.status_code == 200, response.text
     assert response.json()["created"] == 20

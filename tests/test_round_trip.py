@@ -7,19 +7,10 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
-from app.keys.models import Scope
-from app.keys.service import create_key
 from tests.factories import make_event, make_source
 
 PERRY_CLAIM = "2013-03-perry-israel-airbases-claim"
-
-
-@pytest.fixture
-def writer(session: Session) -> dict[str, str]:
-    _record, key = create_key(session, "round-trip", Scope.write)
-    return {"Authorization": f"Bearer {key}"}
 
 
 def exported(client: TestClient, **params: str) -> bytes:
@@ -29,11 +20,9 @@ def exported(client: TestClient, **params: str) -> bytes:
 
 
 def imported(
-    client: TestClient, writer: dict[str, str], body: bytes, media_type: str, status: int = 200
+    client: TestClient, auth: dict[str, str], body: bytes, media_type: str, status: int = 200
 ) -> dict[str, Any]:
-    response = client.post(
-        "/v1/imports", content=body, headers=writer | {"Content-Type": media_type}
-    )
+    response = client.post("/v1/imports", content=body, headers=auth | {"Content-Type": media_type})
     assert response.status_code == status, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -47,11 +36,11 @@ def every_event(client: TestClient) -> dict[str, dict[str, Any]]:
 # --- NDJSON and JSON ------------------------------------------------------------------------
 
 
-def test_an_ndjson_export_imports_back_unchanged(client, seeded, writer):
+def test_an_ndjson_export_imports_back_unchanged(client, seeded, auth):
     before = every_event(client)
     body = exported(client, country="AZE", format="ndjson")
 
-    result = imported(client, writer, body, "application/x-ndjson")
+    result = imported(client, auth, body, "application/x-ndjson")
 
     assert result == {
         "created": 0,
@@ -63,23 +52,23 @@ def test_an_ndjson_export_imports_back_unchanged(client, seeded, writer):
     assert every_event(client) == before
 
 
-def test_a_json_page_imports_back_unchanged(client, seeded, writer):
+def test_a_json_page_imports_back_unchanged(client, seeded, auth):
     before = every_event(client)
     items = orjson.loads(exported(client, dyad="AZE-IRN", limit="500"))["items"]
 
-    result = imported(client, writer, orjson.dumps(items), "application/json")
+    result = imported(client, auth, orjson.dumps(items), "application/json")
 
     assert (result["unchanged"], result["updated"], result["created"]) == (len(items), 0, 0)
     assert every_event(client) == before
 
 
-def test_an_edited_ndjson_line_updates_that_event_alone(client, seeded, writer):
+def test_an_edited_ndjson_line_updates_that_event_alone(client, seeded, auth):
     before = every_event(client)
     lines = [orjson.loads(line) for line in exported(client, format="ndjson").splitlines()]
     edited = next(line for line in lines if line["id"] == PERRY_CLAIM)
     edited["title"] = "Perry claims Israel has access to Azerbaijani airbases"
 
-    result = imported(client, writer, b"\n".join(map(orjson.dumps, lines)), "application/x-ndjson")
+    result = imported(client, auth, b"\n".join(map(orjson.dumps, lines)), "application/x-ndjson")
 
     assert (result["updated"], result["unchanged"]) == (1, len(lines) - 1)
     after = every_event(client)
@@ -103,12 +92,12 @@ def test_an_edited_ndjson_line_updates_that_event_alone(client, seeded, writer):
     ],
 )
 def test_a_derived_field_that_contradicts_the_record_is_refused(
-    client, seeded, writer, field, value, problem
+    client, seeded, auth, field, value, problem
 ):
     before = every_event(client)
     event = before[PERRY_CLAIM] | {field: value}
 
-    result = imported(client, writer, orjson.dumps(event), "application/x-ndjson", 422)
+    result = imported(client, auth, orjson.dumps(event), "application/x-ndjson", 422)
 
     [error] = result["errors"]
     assert error["line"] == 1 and error["id"] == PERRY_CLAIM
@@ -116,14 +105,14 @@ def test_a_derived_field_that_contradicts_the_record_is_refused(
     assert every_event(client) == before
 
 
-def test_a_record_of_a_deleted_event_is_refused_with_the_way_to_restore_it(client, seeded, writer):
+def test_a_record_of_a_deleted_event_is_refused_with_the_way_to_restore_it(client, seeded, auth):
     event = every_event(client)[PERRY_CLAIM]
     response = client.delete(
-        f"/v1/events/{PERRY_CLAIM}", headers=writer | {"If-Match": f'"{event["version"]}"'}
+        f"/v1/events/{PERRY_CLAIM}", headers=auth | {"If-Match": f'"{event["version"]}"'}
     )
     assert response.status_code == 204, response.text
 
-    result = imported(client, writer, orjson.dumps(event), "application/x-ndjson", 422)
+    result = imported(client, auth, orjson.dumps(event), "application/x-ndjson", 422)
 
     assert result["errors"] == [
         {
@@ -146,17 +135,17 @@ def csv_table(body: bytes) -> tuple[list[str], list[dict[str, str]]]:
 def csv_file(columns: list[str], rows: list[dict[str, str]]) -> bytes:
     """The table as a spreadsheet saves it: every cell rewritten, LF line ends."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    auth = csv.DictWriter(out, columns, lineterminator="\n")
+    auth.writeheader()
+    auth.writerows(rows)
     return out.getvalue().encode("utf-8")
 
 
-def test_an_unedited_csv_export_imports_back_unchanged(client, seeded, writer):
+def test_an_unedited_csv_export_imports_back_unchanged(client, seeded, auth):
     before = every_event(client)
     body = exported(client, dyad="AZE-IRN", format="csv")
 
-    result = imported(client, writer, body, "text/csv")
+    result = imported(client, auth, body, "text/csv")
 
     assert (result["created"], result["updated"], result["unchanged"]) == (0, 0, 10)
     after = every_event(client)
@@ -169,13 +158,13 @@ def test_an_unedited_csv_export_imports_back_unchanged(client, seeded, writer):
     ]
 
 
-def test_editing_one_title_in_a_spreadsheet_changes_that_title_alone(client, seeded, writer):
+def test_editing_one_title_in_a_spreadsheet_changes_that_title_alone(client, seeded, auth):
     before = every_event(client)
     columns, rows = csv_table(exported(client, dyad="AZE-IRN", format="csv", bom="true"))
     row = next(row for row in rows if row["id"] == PERRY_CLAIM)
     row["title"] = "Mark Perry claims Israel may use Azerbaijani airbases"
 
-    result = imported(client, writer, csv_file(columns, rows), "text/csv")
+    result = imported(client, auth, csv_file(columns, rows), "text/csv")
 
     assert (result["updated"], result["unchanged"]) == (1, 9)
     after = every_event(client)
@@ -190,7 +179,7 @@ def test_editing_one_title_in_a_spreadsheet_changes_that_title_alone(client, see
     }
 
 
-def test_a_csv_adds_citations_but_never_removes_one(client, seeded, writer):
+def test_a_csv_adds_citations_but_never_removes_one(client, seeded, auth):
     other = make_source(seeded, url="https://example.org/denial")
     before = every_event(client)
     columns, rows = csv_table(exported(client, dyad="AZE-IRN", format="csv"))
@@ -200,7 +189,7 @@ def test_a_csv_adds_citations_but_never_removes_one(client, seeded, writer):
         "https://example.org/denial"
     )
 
-    result = imported(client, writer, csv_file(columns, rows), "text/csv")
+    result = imported(client, auth, csv_file(columns, rows), "text/csv")
 
     assert (result["updated"], result["unchanged"]) == (1, 9)
     after = every_event(client)[PERRY_CLAIM]
@@ -210,7 +199,7 @@ def test_a_csv_adds_citations_but_never_removes_one(client, seeded, writer):
     ]
 
 
-def test_a_csv_cell_changes_what_it_shows_and_keeps_the_rest(client, seeded, writer):
+def test_a_csv_cell_changes_what_it_shows_and_keeps_the_rest(client, seeded, auth):
     before = every_event(client)[PERRY_CLAIM]
     columns = ["id", "title", "date", "type", "summary", "actors", "tags"]
     row = {
@@ -223,7 +212,7 @@ def test_a_csv_cell_changes_what_it_shows_and_keeps_the_rest(client, seeded, wri
         "tags": "airbases;israel",
     }
 
-    result = imported(client, writer, csv_file(columns, [row]), "text/csv")
+    result = imported(client, auth, csv_file(columns, [row]), "text/csv")
 
     assert result["updated"] == 1
     after = every_event(client)[PERRY_CLAIM]
@@ -238,11 +227,11 @@ def test_a_csv_cell_changes_what_it_shows_and_keeps_the_rest(client, seeded, wri
 
 
 @pytest.mark.parametrize("title", ["=HYPERLINK(1)", "-30 degrees in Baku", "'=quoted", "'quoted'"])
-def test_formula_like_text_survives_a_csv_round_trip(client, session, writer, title):
+def test_formula_like_text_survives_a_csv_round_trip(client, session, auth, title):
     make_event(session, id="formula", title=title, tags=["+tag"])
     body = exported(client, format="csv")
 
-    result = imported(client, writer, body, "text/csv")
+    result = imported(client, auth, body, "text/csv")
 
     assert (result["updated"], result["unchanged"]) == (0, 1)
     event = client.get("/v1/events/formula").json()
