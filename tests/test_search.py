@@ -555,7 +555,9 @@ def test_the_triggers_that_keep_the_index_exist_at_head(engine):
 def _found(engine: Engine, q: str) -> list[str]:
     with Session(engine) as session:
         return list(
-            session.exec(select(Event.id).where(matches(col(Event.id), q)).order_by(Event.id))
+            session.exec(
+                select(Event.id).where(matches(col(Event.id), parse(q))).order_by(Event.id)
+            )
         )
 
 

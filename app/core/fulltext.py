@@ -265,17 +265,17 @@ def _compile_matches(element: _Matches, compiler: SQLCompiler, **kw: Any) -> str
 
 
 def matches(
-    event_id: SQLColumnExpression[str], text: str, *, walk: bool = False
+    event_id: SQLColumnExpression[str], search: SearchQuery, *, walk: bool = False
 ) -> ColumnElement[bool]:
-    """A condition: the event whose id is `event_id` matches the search `text`.
+    """A condition: the event whose id is `event_id` matches the parsed `search`.
 
     `walk`: the matches are many (frequent() says so): on SQLite, let the query walk the
     events in its order and keep the matches, rather than look every match up and sort them.
     """
-    return _Matches(event_id, parse(text), walk)
+    return _Matches(event_id, search, walk)
 
 
-def frequent(connection: Connection, text: str, page: int) -> bool:
+def frequent(connection: Connection, search: SearchQuery, page: int) -> bool:
     """Whether a page of this search's matches, in an order an index gives, is found sooner by
     walking the events in that order and keeping the matches than by sorting all of them.
 
@@ -289,7 +289,7 @@ def frequent(connection: Connection, text: str, page: int) -> bool:
     bound = math.isqrt(page * events)
     if bound == 0:
         return False
-    hits = search_hits("sqlite", parse(text))
+    hits = search_hits("sqlite", search)
     some = select(hits.c.event_id).limit(bound).subquery()
     counted: int = connection.execute(select(func.count()).select_from(some)).scalar_one()
     return counted >= bound

@@ -4,7 +4,9 @@ Every endpoint that filters events (the list, the timeline, the exports and the 
 takes this model, so a filter means the same thing everywhere.
 """
 
+from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated
 
 from pydantic import (
@@ -21,7 +23,8 @@ from sqlmodel import col, select
 
 from app.core.countries import CountryCode, to_alpha3
 from app.core.dates import EdtfDate, parse
-from app.core.fulltext import matches
+from app.core.fulltext import SearchQuery, matches
+from app.core.fulltext import parse as parse_search
 from app.core.text_match import SearchText
 from app.events.models import (
     Citation,
@@ -50,6 +53,14 @@ def _dyad(value: str) -> str:
 
 
 Dyad = Annotated[str, Field(max_length=16, examples=["AZE-IRN"]), AfterValidator(_dyad)]
+
+
+def countries_of(dyad: str) -> tuple[str, str]:
+    """A valid Dyad's two countries, in the order that tables keyed by pair hold them."""
+    a, _, b = dyad.partition("-")
+    return a, b
+
+
 Value = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
 
 
@@ -58,8 +69,10 @@ Value = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$"
 Rows = type[Event] | type[EventDyad]
 
 
-class EventFilter(BaseModel):
-    """Filters of event lists; all combine with AND, a repeated parameter means OR."""
+class Filters(BaseModel):
+    """The filters of every endpoint over events, but `country`, whose form each names
+    (EventFilter: any of several; the relations: one). Each parameter is parsed once, into
+    the typed values below, and turned into SQL here alone."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -71,12 +84,6 @@ class EventFilter(BaseModel):
         "ə/a, \u0131/i don't matter (`Əliyev` finds `Aliyev`); words are not stemmed. A q with no "
         "word in it (only punctuation) matches nothing; an empty q is no filter.",
         examples=['"Non-Aligned Movement"', "conference -Sanai", "Sahar OR SNSC", "Əliyev"],
-    )
-    country: list[CountryCode] = Field(
-        default=[],
-        description="Events involving this country (ISO alpha-2 or alpha-3, any case); "
-        "repeat for any of several.",
-        examples=[["AZE"], ["az", "IRN"]],
     )
     dyad: Dyad | None = Field(
         default=None,
@@ -146,6 +153,25 @@ class EventFilter(BaseModel):
             )
         return to
 
+    def countries(self) -> list[str]:
+        """The countries every matching event involves one of (none: no such filter)."""
+        return []
+
+    @cached_property
+    def first_day(self) -> date | None:
+        """The first day of `from`: a matching event ends on or after it."""
+        return parse(self.from_).lower if self.from_ else None
+
+    @cached_property
+    def last_day(self) -> date | None:
+        """The last day of `to`: a matching event begins on or before it."""
+        return parse(self.to).upper if self.to else None
+
+    @cached_property
+    def search(self) -> SearchQuery | None:
+        """`q`, parsed."""
+        return parse_search(self.q) if self.q is not None else None
+
     def filters_given(self) -> set[str]:
         """The names of the filters this query sets (EventFilter's fields, not paging)."""
         return {name for name in EventFilter.model_fields if getattr(self, name) not in (None, [])}
@@ -183,8 +209,7 @@ class EventFilter(BaseModel):
     def dyad_countries(self) -> tuple[str, str]:
         """The dyad's two countries, in the order that tables keyed by pair hold them."""
         assert self.dyad is not None
-        a, b = self.dyad.split("-")
-        return a, b
+        return countries_of(self.dyad)
 
     def _copied(self, rows: Rows) -> list[ColumnElement[bool]]:
         """The conditions on the columns that event_dyad copies from the event."""
@@ -193,10 +218,10 @@ class EventFilter(BaseModel):
             where.append(col(rows.type).in_(self.type))
         if self.status:
             where.append(col(rows.status).in_(self.status))
-        if self.from_:
-            where.append(col(rows.date_upper) >= parse(self.from_).lower)
-        if self.to:
-            where.append(col(rows.date_lower) <= parse(self.to).upper)
+        if self.first_day:
+            where.append(col(rows.date_upper) >= self.first_day)
+        if self.last_day:
+            where.append(col(rows.date_lower) <= self.last_day)
         if self.tone_min is not None:
             where.append(col(rows.tone) >= self.tone_min)
         if self.tone_max is not None:
@@ -206,10 +231,10 @@ class EventFilter(BaseModel):
     def _uncopied(self, walk_search: bool = False) -> list[ColumnElement[bool]]:
         """The conditions that only the event and its related tables answer."""
         where: list[ColumnElement[bool]] = []
-        if self.q is not None:
-            where.append(matches(col(Event.id), self.q, walk=walk_search))
-        if self.country:
-            where.append(_involves(*self.country))
+        if self.search is not None:
+            where.append(matches(col(Event.id), self.search, walk=walk_search))
+        if self.countries():
+            where.append(_involves(*self.countries()))
         if self.actor:
             where.append(_has(EventActor, col(EventActor.actor_id).in_(self.actor)))
         if self.tag:
@@ -232,6 +257,20 @@ class EventFilter(BaseModel):
         if self.updated_since is not None:
             where.append(col(Event.updated_at) >= self.updated_since)
         return where
+
+
+class EventFilter(Filters):
+    """Filters of event lists; all combine with AND, a repeated parameter means OR."""
+
+    country: list[CountryCode] = Field(
+        default=[],
+        description="Events involving this country (ISO alpha-2 or alpha-3, any case); "
+        "repeat for any of several.",
+        examples=[["AZE"], ["az", "IRN"]],
+    )
+
+    def countries(self) -> list[str]:
+        return self.country
 
 
 def _involves(*countries: str) -> ColumnElement[bool]:

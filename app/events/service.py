@@ -29,11 +29,9 @@ from sqlmodel.sql.expression import Select
 
 from app.actors.models import Actor
 from app.core.dates import Precision
-from app.core.dates import parse as parse_date
 from app.core.db import json_array, json_array_agg, table_of
 from app.core.errors import BadRequest, InvalidInput, NotFound
 from app.core.fulltext import frequent, search_hits
-from app.core.fulltext import parse as parse_search
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.slugs import SLUG
 from app.events.filters import EventFilter, EventQuery, Facet, Sort
@@ -192,27 +190,27 @@ DYAD_ORDERINGS: dict[Sort, Ordering] = {
 
 def _ordering(session: Session, query: EventQuery) -> Ordering:
     if query.dyad is not None and query.sort in DYAD_ORDERINGS:
-        return _in_dyad(session, DYAD_ORDERINGS[query.sort], query.dyad, query.from_)
+        return _in_dyad(session, DYAD_ORDERINGS[query.sort], query)
     if query.sort is not Sort.relevance:
         return ORDERINGS[query.sort]
-    if query.q is None:
+    if query.search is None:
         raise InvalidInput("sort=relevance needs a search: give `q` too.")
     # Most relevant first, then by id; the rank of the last event served travels in the cursor.
-    hits = search_hits(session.get_bind().dialect.name, parse_search(query.q))
+    hits = search_hits(session.get_bind().dialect.name, query.search)
     rank = SortKey(hits.c.rank, True, _load_rank, _dump_rank)
     return Ordering((rank, SortKey(_EVENT["id"], False, _load_id)), hits=hits)
 
 
-def _in_dyad(session: Session, ordering: Ordering, dyad: str, from_: str | None) -> Ordering:
+def _in_dyad(session: Session, ordering: Ordering, query: EventQuery) -> Ordering:
     """A dyad's order by date, walked from the first place where a match of `from` can be."""
-    if from_ is None:
+    first = query.first_day
+    if first is None:
         return ordering
     # A match ends on or after `from`; but the walk follows date_lower, the key, not date_upper:
     # it may start the pair's longest span before `from`, not at the pair's first event.
-    a, b = dyad.split("-")
+    a, b = query.dyad_countries()
     long = session.connection().execute(_longest_span(), {"a": a, "b": b}).scalar()
     longest = max(YEAR_SPAN_DAYS, long or 0)
-    first = parse_date(from_).lower
     earliest = first - timedelta(days=min(longest, (first - date.min).days))
     return replace(ordering, start=col(EventDyad.date_lower) >= earliest)
 
@@ -238,10 +236,10 @@ def _conditions(
     filter could make the matches rare again, and the walk long.
     """
     walk = (
-        query.q is not None
+        query.search is not None
         and query.filters_given() == {"q"}
         and ordering.hits is None
-        and frequent(session.connection(), query.q, page)
+        and frequent(session.connection(), query.search, page)
     )
     return query.conditions(walk_search=walk)
 

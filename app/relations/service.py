@@ -12,24 +12,22 @@ from sqlmodel.sql.expression import Select
 
 from app.actors.models import Actor, ActorKind
 from app.core.countries import CountryCode
-from app.events.filters import EventFilter, Rows
+from app.events.filters import EventFilter, Filters, Rows, countries_of
 from app.events.models import Event, EventActor, EventCountry, EventDyad, Status
 
 TOP_ACTORS = 10
 
 
-class RelationsQuery(EventFilter):
+class RelationsQuery(Filters):
     """The parameters of `GET /v1/relations`: one country, and the event filters."""
 
     # One country, not the list EventFilter takes: the partners of several is not one answer.
-    country: CountryCode = Field(  # type: ignore[assignment]
+    country: CountryCode = Field(
         description="The country whose partners to list (ISO alpha-2 or alpha-3, any case)."
     )
 
-    def conditions(self, *, walk_search: bool = False) -> list[ColumnElement[bool]]:
-        """The inherited filters, with `country` meaning that the event involves it."""
-        as_list = {**self.model_dump(by_alias=True), "country": [self.country]}
-        return EventFilter.model_validate(as_list).conditions(walk_search=walk_search)
+    def countries(self) -> list[str]:
+        return [self.country]
 
 
 class Partner(BaseModel):
@@ -163,7 +161,7 @@ def pair(session: Session, dyad: str, filters: EventFilter) -> PairRelation:
     ).all()
 
     return PairRelation(
-        countries=dyad.split("-"),
+        countries=list(countries_of(dyad)),
         count=count,
         first_date=first,
         last_date=last,
@@ -185,5 +183,5 @@ def _of_pair(dyad: str, filters: EventFilter) -> tuple[Rows, list[ColumnElement[
     if filters.dyad in (None, dyad):
         return events.aggregated()
     # The filters name another pair: its two countries must be the events' too.
-    also = [EventFilter(country=[code]).conditions() for code in filters.dyad.split("-")]
+    also = [EventFilter(country=[code]).conditions() for code in filters.dyad_countries()]
     return Event, [*events.conditions(), *also[0], *also[1]]

@@ -13,7 +13,7 @@ from sqlalchemy import Label, SQLColumnExpression, bindparam, case, extract, fun
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
-from app.core.dates import Precision, parse
+from app.core.dates import Precision
 from app.core.db import (
     exact_real,
     json_array,
@@ -114,10 +114,10 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
         totals[4] = _most_first(totals[4])
     ends = list(found)
     # The range asked for is drawn whole, even where it has no events.
-    if query.from_:
-        ends.append(_first_day(bucket, parse(query.from_).lower))
-    if query.to:
-        ends.append(_first_day(bucket, parse(query.to).upper))
+    if query.first_day:
+        ends.append(_first_day(bucket, query.first_day))
+    if query.last_day:
+        ends.append(_first_day(bucket, query.last_day))
     if not found and not (query.from_ and query.to):
         return {"bucket": bucket, "buckets": []}
     first, last = min(ends), max(ends)
@@ -164,8 +164,8 @@ def _periods_found(session: Session, query: TimelineQuery) -> list[list[Any]]:
         params: dict[str, Any] = {"a": a, "b": b}
         if query.type:
             params["types"] = query.type
-        if query.to:
-            params["to"] = _first_day(Bucket.month, parse(query.to).upper)
+        if query.last_day:
+            params["to"] = _first_day(Bucket.month, query.last_day)
         statement = _monthly_counts(query.bucket, bool(query.type), bool(query.to))
     else:
         statement, params = _packed(_counts(query)), {}
@@ -264,7 +264,7 @@ def _monthly(query: TimelineQuery) -> bool:
         return False
     if not query.filters_given() <= _MONTHLY_FILTERS:
         return False
-    return query.to is None or _end(Bucket.month, parse(query.to).upper) == parse(query.to).upper
+    return query.last_day is None or _end(Bucket.month, query.last_day) == query.last_day
 
 
 def _period_key(bucket: Bucket, day: SQLColumnExpression[Any]) -> list[SQLColumnExpression[Any]]:
