@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 from app.changes.models import Revision
 from app.core.fulltext import fold
 from app.events.models import Event, EventCreate
-from app.events.service import publish
+from app.events.public import publish
 from app.events.writes import create_event
 from app.imports import service as imports
 from app.imports.service import InputFormat, InvalidRecords, Mode, import_records

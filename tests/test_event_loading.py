@@ -6,10 +6,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.core.db import utcnow
-from app.events import formats, service
+from app.events import formats, public, service
 from app.events.filters import EventQuery
 from app.events.models import Event, EventLink, EventPublic
-from app.events.service import load_public
+from app.events.public import load_public
 from tests.factories import make_actor, make_event, make_source
 from tests.test_formats import csv_rows, export, ndjson_items, vevents
 from tests.test_query_count import counting
@@ -151,7 +151,7 @@ def test_plain_events_load_as_eventpublics_json_too(session):
 
 def test_writes_answer_and_store_the_same_public_form(session):
     _make_rich_event(session)
-    published = service.publish(session, [session.get_one(Event, RICH)])[0]
+    published = public.publish(session, [session.get_one(Event, RICH)])[0]
     assert published == _validated_from_orm(session, RICH)
 
 
@@ -230,7 +230,7 @@ def test_each_export_reads_only_the_tables_its_writer_uses(client, session, engi
         assert len(statements) == 2, export_format  # the events, the lists it reads
 
 
-def _csv_cells(event: service.EventDict) -> dict[str, str]:
+def _csv_cells(event: public.EventDict) -> dict[str, str]:
     """What the CSV should say of an event, worked out from its public form (the JSON's)."""
 
     def text(value: str | None) -> str:

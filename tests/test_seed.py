@@ -12,7 +12,7 @@ from app.actors.models import Actor, ActorKind
 from app.changes.models import Revision
 from app.core.countries import to_alpha3
 from app.events.models import Citation, Event, EventActor, EventLink
-from app.events.service import get_event
+from app.events.public import get_event
 from app.seed import SEED_DIR, load_seed
 from app.sources.models import Source
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.core import dates
-from app.events.service import EventDict
+from app.events.public import EventDict
 
 
 class Style(StrEnum):

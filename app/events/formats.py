@@ -1,6 +1,6 @@
 """Streamed exports of events: CSV, NDJSON, iCalendar and TimelineJS, one writer per format.
 
-Each writer turns an iterable of events (the dicts of `service.load_public`) into an iterator
+Each writer turns an iterable of events (the dicts of `public.load_public`) into an iterator
 of byte chunks, up to a hundred events per chunk, without ever holding the whole result: the
 HTTP list route and `dyad export` both feed it `service.iter_events`, which fetches in keyset
 batches.
@@ -34,7 +34,7 @@ from sqlmodel import Session
 from app.events import citation, service
 from app.events.filters import EventQuery, Format
 from app.events.models import Status
-from app.events.service import EventDict, only
+from app.events.public import EventDict, only
 
 T = TypeVar("T")
 
@@ -414,7 +414,7 @@ class Export:
     write: Writer
     media_type: str
     extension: str
-    # The related lists its writer reads (names of service.RELATED); None: as `fields` asks.
+    # The related lists its writer reads (names of public.RELATED); None: as `fields` asks.
     # An export of a million events reads only these.
     reads: frozenset[str] | None = None
     # The columns of service.iter_flat its writer takes instead of event dicts, if it does.

@@ -12,7 +12,7 @@ from app.core.db import SessionDep, get_session, utcnow
 from app.core.errors import problem_responses
 from app.core.http import LIST_CACHE_CONTROL, EventId
 from app.core.pagination import next_link
-from app.events import citation, formats, service
+from app.events import citation, formats, public, service
 from app.events.citation import Style
 from app.events.filters import EventQuery, Format
 from app.events.formats import ExportContext
@@ -124,7 +124,7 @@ def get_event(
     if as_of is not None:
         past = EventPublic.model_validate(history.as_of(session, event_id, as_of))
         return Response(past.model_dump_json(), media_type="application/json")
-    event = service.get_event(session, event_id)
+    event = public.get_event(session, event_id)
     etag = f'"{event["version"]}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=0, must-revalidate"}
     if if_none_match is not None and _etag_matches(if_none_match, etag):
@@ -156,7 +156,7 @@ def cite_event(
     ] = Style.text,
 ) -> Response:
     """A ready-to-paste citation of the event and of every source behind it."""
-    event = service.get_event(session, event_id)
+    event = public.get_event(session, event_id)
     url = str(request.url_for("get_event", event_id=event["id"]))
     text = citation.cite(event, url, style, utcnow().date())
     return Response(text, media_type=f"{citation.MEDIA_TYPES[style]}; charset=utf-8")

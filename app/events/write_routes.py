@@ -11,7 +11,7 @@ from app.core.http import EventId
 from app.core.preconditions import IfMatch, if_match_version
 from app.events import writes
 from app.events.models import Event, EventCreate, EventPublic
-from app.events.service import publish
+from app.events.public import publish
 from app.keys.auth import require
 from app.keys.models import ApiKey, Scope
 

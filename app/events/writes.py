@@ -32,7 +32,7 @@ from app.events.models import (
     Stance,
     Status,
 )
-from app.events.service import publish
+from app.events.public import publish
 from app.sources.models import Source
 from app.sources.service import ensure_source, find_by_url
 

@@ -30,7 +30,7 @@ from app.events.bulk import (
     indexed_by_batch,
 )
 from app.events.models import Event, EventCreate
-from app.events.service import publish
+from app.events.public import publish
 from app.events.writes import derive_status, event_id_for, replace_event, writable
 from app.imports.csv_rows import CsvRow, Current
 from app.sources.models import Source
