@@ -3,8 +3,9 @@
 A batch of new events goes in with one multi-row INSERT per table (event, countries, tags,
 actors, citations, external ids, revisions) instead of ORM objects flushed one by one, and
 with one query per kind of reference to check (actors, sources, external ids) instead of one
-per record. Each revision holds the same JSON that `writes.record` stores for a single create,
-built from the validated record and the actors and sources it names (a test compares them).
+per record. Each revision holds the event's public form as public.document makes it for every
+write, built from the validated record and the actors and sources it names (a test compares
+them).
 Links come last (`add_links`), once every event of the import exists: a record may link to
 one further down the file.
 """
@@ -13,10 +14,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from pydantic import TypeAdapter
 from sqlalchemy import insert, select, text, tuple_
 from sqlmodel import Session, col
 
@@ -34,6 +35,7 @@ from app.events.models import (
     EventLink,
     EventTag,
 )
+from app.events.public import document, revision_data
 from app.events.writes import event_columns
 from app.sources.models import Source, SourcePublic
 
@@ -50,9 +52,6 @@ class Problem:
     line: int
     id: str
     problem: str
-
-
-_MOMENT = TypeAdapter(datetime)
 
 
 def create_events(
@@ -76,7 +75,6 @@ def create_events(
         held.update({(scheme, value): new.id for scheme, value in new.data.external_ids.items()})
     if not accepted:
         return problems
-    moment = _MOMENT.dump_python(now, mode="json")
     rows: dict[Any, list[dict[str, Any]]] = {
         model: []
         for model in (Event, EventCountry, EventTag, EventActor, Citation, EventExternalId)
@@ -109,22 +107,12 @@ def create_events(
             {"event_id": event_id, "scheme": scheme, "value": value}
             for scheme, value in data.external_ids.items()
         ]
-        public = {
-            "id": event_id,
-            "title": data.title,
-            "summary": data.summary,
-            "date": data.date,
-            "end_date": data.end_date,
-            "type": data.type.value,
-            "tone": data.tone,
-            "date_lower": columns["date_lower"].isoformat(),
-            "date_upper": columns["date_upper"].isoformat(),
-            "date_precision": columns["date_precision"],
-            "countries": countries,
-            "tags": tags,
-            "location": _location(columns),
-            "actors": [actors[a.id] | {"role": a.role.value} for a in data.actors],
-            "citations": [
+        event = document(
+            SimpleNamespace(**rows[Event][-1]),
+            countries=countries,
+            tags=tags,
+            actors=[actors[a.id] | {"role": a.role.value} for a in data.actors],
+            citations=[
                 {
                     "source": sources[str(c.source_id)],
                     "stance": c.stance.value,
@@ -133,25 +121,22 @@ def create_events(
                 }
                 for c in data.citations
             ],
-            "status": columns["status"],
-            "links": sorted(
+            links=sorted(
                 (
                     {"event_id": link.event_id, "relation": link.relation.value}
                     for link in data.links
                 ),
                 key=lambda link: (link["relation"], link["event_id"]),
             ),
-            "external_ids": dict(data.external_ids),
-            "version": 1,
-            "created_at": moment,
-            "updated_at": moment,
-        }
+            linked_from=[],
+            external_ids=dict(sorted(data.external_ids.items())),
+        )
         revisions.append(
             {
                 "event_id": event_id,
                 "version": 1,
                 "action": "create",
-                "data": public,
+                "data": revision_data(event),
                 "key_name": key_name,
                 "created_at": now,
             }
@@ -253,17 +238,6 @@ def external_ids_held(session: Session, records: list[EventCreate]) -> dict[tupl
         )
         held.update({(scheme, value): event_id for scheme, value, event_id in rows})
     return held
-
-
-def _location(columns: dict[str, Any]) -> dict[str, Any] | None:
-    # As the public form shows it: a place needs a name, a country or coordinates.
-    if not (
-        columns["location_name"]
-        or columns["location_country"]
-        or columns["location_lat"] is not None
-    ):
-        return None
-    return {part: columns[f"location_{part}"] for part in ("name", "country", "lat", "lon")}
 
 
 # --- SQLite: the tables that triggers keep, filled batch by batch ----------------------------

@@ -34,7 +34,7 @@ from sqlmodel import Session
 from app.events import citation, service
 from app.events.filters import EventQuery, Format
 from app.events.models import Status
-from app.events.public import EventDict, only
+from app.events.public import EventDict, dumps, only
 
 T = TypeVar("T")
 
@@ -61,11 +61,6 @@ class ExportContext:
 
 # A writer takes event dicts (service.iter_events), or flat rows when its Export names them.
 Writer = Callable[[Iterable[Any], ExportContext], Iterator[bytes]]
-
-
-def dumps(value: Any) -> bytes:
-    """JSON as pydantic writes EventPublic: a UTC time ends in Z (2026-11-28T12:48:39.953298Z)."""
-    return orjson.dumps(value, option=orjson.OPT_UTC_Z)
 
 
 def started(events: Iterator[T]) -> Iterator[T]:

@@ -36,7 +36,7 @@ from app.sources.models import Source
 
 EventDict = dict[str, Any]
 """An event in EventPublic's shape, with its dates and times as date and datetime objects
-(`formats.dumps` writes them as pydantic does)."""
+(`dumps` writes them as pydantic does)."""
 
 
 _event = table_of(Event)
@@ -61,6 +61,20 @@ def _json_list(statement: CoreSelect[Any]) -> ScalarSelect[Any]:
 
 _linking = _event.alias("linking")
 
+# A citation's source, as RELATED's citations list its columns and the public form names them.
+_SOURCE_FIELDS = (
+    "title",
+    "publisher",
+    "author",
+    "published",
+    "kind",
+    "language",
+    "id",
+    "url",
+    "archive_url",
+    "version",
+)
+
 # The fields of the public form made of other tables' rows, as columns of a statement about
 # events: each a JSON array (null when empty) of the event's rows in the items' order, each
 # row the values `_public` makes an item of. The database looks up every event's rows, and one
@@ -84,16 +98,7 @@ RELATED: dict[str, ScalarSelect[Any]] = {
     ),
     "citations": _json_list(
         core_select(
-            _source.c.title,
-            _source.c.publisher,
-            _source.c.author,
-            _source.c.published,
-            _source.c.kind,
-            _source.c.language,
-            _source.c.id,
-            _source.c.url,
-            _source.c.archive_url,
-            _source.c.version,
+            *(_source.c[name] for name in _SOURCE_FIELDS),
             _citation.c.stance,
             _citation.c.quote,
             _citation.c.locator,
@@ -209,79 +214,97 @@ def _items(text: str | None) -> list[Any]:
 def _public(row: Any, lists: dict[str, str | None]) -> EventDict:
     """An event row and its related lists (JSON text, by RELATED's names) in EventPublic's
     shape. A list not given is empty."""
-    location = None
-    if row.location_name or row.location_country or row.location_lat is not None:
-        location = {
-            "name": row.location_name,
-            "country": row.location_country,
-            "lat": row.location_lat,
-            "lon": row.location_lon,
-        }
-    # The keys in the order of EventPublic's fields, as its JSON has them; the lists' items
-    # unpacked in the order of RELATED's columns.
-    return {
-        "title": row.title,
-        "summary": row.summary,
-        "date": row.date,
-        "end_date": row.end_date,
-        "type": row.type,
-        "tone": row.tone,
-        "id": row.id,
-        "date_lower": row.date_lower,
-        "date_upper": row.date_upper,
-        "date_precision": row.date_precision,
-        "countries": _items(lists.get("countries")),
-        "tags": _items(lists.get("tags")),
-        "location": location,
-        "actors": [
+    # The lists' items unpacked in the order of RELATED's columns.
+    return document(
+        row,
+        countries=_items(lists.get("countries")),
+        tags=_items(lists.get("tags")),
+        actors=[
             {"id": actor_id, "name": name, "kind": kind, "country": country, "role": role}
             for actor_id, name, kind, country, role in _items(lists.get("actors"))
         ],
-        "citations": [
+        citations=[
             {
-                "source": {
-                    "title": title,
-                    "publisher": publisher,
-                    "author": author,
-                    "published": published,
-                    "kind": kind,
-                    "language": language,
-                    "id": source_id,
-                    "url": url,
-                    "archive_url": archive_url,
-                    "version": version,
-                },
+                "source": dict(zip(_SOURCE_FIELDS, source, strict=True)),
                 "stance": stance,
                 "quote": quote,
                 "locator": locator,
             }
-            for (
-                title,
-                publisher,
-                author,
-                published,
-                kind,
-                language,
-                source_id,
-                url,
-                archive_url,
-                version,
-                stance,
-                quote,
-                locator,
-            ) in _items(lists.get("citations"))
+            for *source, stance, quote, locator in _items(lists.get("citations"))
         ],
-        "status": row.status,
-        "links": [
+        links=[
             {"event_id": target_id, "relation": relation}
             for target_id, relation in _items(lists.get("links"))
         ],
-        "linked_from": [
+        linked_from=[
             {"event_id": event_id, "relation": relation}
             for event_id, relation in _items(lists.get("linked_from"))
         ],
-        "external_ids": dict(_items(lists.get("external_ids"))),
-        "version": row.version,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
+        external_ids=dict(_items(lists.get("external_ids"))),
+    )
+
+
+def document(
+    event: Any,
+    *,
+    countries: list[str],
+    tags: list[str],
+    actors: list[dict[str, Any]],
+    citations: list[dict[str, Any]],
+    links: list[dict[str, Any]],
+    linked_from: list[dict[str, Any]],
+    external_ids: dict[str, str],
+) -> EventDict:
+    """The public form of an event: its columns (`event`: a row, an Event, or anything with
+    the event table's attributes) and its lists, each item already in its public shape.
+
+    The one place that says what an event looks like to the world: reads, exports, the
+    answers of writes and the revisions of every write, single or bulk, are made here.
+    """
+    location = None
+    if event.location_name or event.location_country or event.location_lat is not None:
+        location = {
+            "name": event.location_name,
+            "country": event.location_country,
+            "lat": event.location_lat,
+            "lon": event.location_lon,
+        }
+    # The keys in the order of EventPublic's fields, as its JSON has them.
+    return {
+        "title": event.title,
+        "summary": event.summary,
+        "date": event.date,
+        "end_date": event.end_date,
+        "type": event.type,
+        "tone": event.tone,
+        "id": event.id,
+        "date_lower": event.date_lower,
+        "date_upper": event.date_upper,
+        "date_precision": event.date_precision,
+        "countries": countries,
+        "tags": tags,
+        "location": location,
+        "actors": actors,
+        "citations": citations,
+        "status": event.status,
+        "links": links,
+        "linked_from": linked_from,
+        "external_ids": external_ids,
+        "version": event.version,
+        "created_at": event.created_at,
+        "updated_at": event.updated_at,
     }
+
+
+def dumps(value: Any) -> bytes:
+    """JSON as pydantic writes EventPublic: a UTC time ends in Z (2026-11-28T12:48:39.953298Z)."""
+    return orjson.dumps(value, option=orjson.OPT_UTC_Z)
+
+
+def revision_data(event: EventDict) -> dict[str, Any]:
+    """What a revision stores of an event: its public form as JSON, but linked_from (the
+    other events' links, which their own revisions hold)."""
+    data: dict[str, Any] = orjson.loads(
+        dumps({k: v for k, v in event.items() if k != "linked_from"})
+    )
+    return data

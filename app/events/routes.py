@@ -71,7 +71,7 @@ def list_events(
     if next_cursor:
         headers["Link"] = next_link(request.url, next_cursor)
     # Serialised here, straight from the rows' values: EventPage documents the shape.
-    return Response(formats.dumps(body), media_type="application/json", headers=headers)
+    return Response(public.dumps(body), media_type="application/json", headers=headers)
 
 
 def _stream(
@@ -129,7 +129,7 @@ def get_event(
     headers = {"ETag": etag, "Cache-Control": "public, max-age=0, must-revalidate"}
     if if_none_match is not None and _etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return Response(formats.dumps(event), media_type="application/json", headers=headers)
+    return Response(public.dumps(event), media_type="application/json", headers=headers)
 
 
 def _etag_matches(header: str, etag: str) -> bool:

@@ -32,7 +32,7 @@ from app.events.models import (
     Stance,
     Status,
 )
-from app.events.public import publish
+from app.events.public import load_public, publish, revision_data
 from app.sources.models import Source
 from app.sources.service import ensure_source, find_by_url
 
@@ -145,7 +145,8 @@ def restore_event(
 
 def record(session: Session, event: Event, action: str, key_name: str | None) -> None:
     """Store the revision: the whole event as it now stands, who wrote it and when."""
-    data = publish(session, [event])[0].model_dump(mode="json", exclude={"linked_from"})
+    session.flush()  # load_public reads with Core statements, which do not autoflush
+    data = revision_data(load_public(session, [event])[0])
     session.add(
         Revision(
             event_id=event.id,
