@@ -11,8 +11,8 @@ from sqlmodel import Session
 from app.actors.models import ActorCreate
 from app.actors.service import ensure_actor
 from app.core.migrate import ROOT
+from app.events.create import event_id_for
 from app.events.models import Event, EventCreate
-from app.events.writes import event_id_for
 from app.imports.service import Mode, import_records
 from app.sources.models import SourceCreate
 from app.sources.service import ensure_source

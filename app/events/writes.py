@@ -4,22 +4,25 @@ Callers hold a write transaction (app.core.db.begin_write): writers run one at a
 so the version check below and the write that follows cannot interleave with another.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from app.actors.models import Actor
 from app.changes.models import Revision
-from app.core.dates import span
 from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.preconditions import check_version, merge_patch, validate_patched
-from app.core.slugs import make_slug
+from app.events.create import (
+    NewEvent,
+    check_references,
+    create_events,
+    event_columns,
+    event_id_for,
+    store_sources,
+)
 from app.events.models import (
     Citation,
-    CitationCreate,
     Event,
     EventActor,
     EventCountry,
@@ -28,40 +31,26 @@ from app.events.models import (
     EventLink,
     EventPublic,
     EventTag,
-    Location,
-    Stance,
-    Status,
 )
 from app.events.public import load_public, publish, revision_data
-from app.sources.models import Source
-from app.sources.service import ensure_source, find_by_url
 
 CHILD_TABLES = (EventCountry, EventTag, EventActor, Citation, EventLink, EventExternalId)
 
 
-def derive_status(stances: Sequence[str]) -> Status:
-    if not stances:
-        return Status.unsourced
-    return Status.disputed if Stance.disputes in stances else Status.reported
-
-
-def event_id_for(data: EventCreate) -> str:
-    """The writer's id, or one made from the date and the title."""
-    return data.id or make_slug(data.date.rstrip("?~%"), data.title)
-
-
 def create_event(session: Session, data: EventCreate, *, key_name: str | None = None) -> Event:
-    """Store a new event with its citations, actors and links, and its first revision."""
+    """Store a new event with its citations, actors and links, and its first revision: a batch
+    of one, through the path every import takes (app.events.create)."""
     event_id = event_id_for(data)
     if session.get(Event, event_id) is not None:
         raise Conflict(f"An event with id {event_id!r} exists already.")
-    _check_references(session, data, event_id)
-    now = utcnow()  # one instant: created_at, updated_at and the first revision's time
-    event = Event(id=event_id, **event_columns(data), created_at=now, updated_at=now)
-    session.add(event)
-    _add_children(session, event_id, data)
-    session.flush()
-    record(session, event, "create", key_name)
+    stored, problems = store_sources(session, [(1, data)])
+    if not problems:
+        new = NewEvent(1, event_id, stored[0][1])
+        problems = create_events(session, [new], key_name=key_name, now=utcnow(), links=True)
+    if problems:
+        raise (Conflict if problems[0].conflict else InvalidInput)(problems[0].problem)
+    event = session.get(Event, event_id)
+    assert event is not None
     return event
 
 
@@ -78,10 +67,14 @@ def replace_event(
     _check_version(event, if_match)
     if data.id is not None and data.id != event_id:
         raise InvalidInput(f"An event's id never changes: this one is {event_id!r}.")
+    stored, problems = store_sources(session, [(1, data)])
+    if problems:
+        raise InvalidInput(problems[0].problem)
+    data = stored[0][1]  # every source now cited by its id
     current = writable(publish(session, [event])[0]) | {"id": None}
-    if current == _normalised(session, data):
+    if current == _normalised(data):
         return event, False
-    _check_references(session, data, event_id)
+    check_references(session, event_id, data)
     for table in CHILD_TABLES:
         session.execute(delete(table).where(col(table.event_id) == event_id))
     session.expire(event)
@@ -188,7 +181,7 @@ def writable(event: EventPublic) -> dict[str, Any]:
     }
 
 
-def _normalised(session: Session, data: EventCreate) -> dict[str, Any]:
+def _normalised(data: EventCreate) -> dict[str, Any]:
     """`data` in the shape of `writable`, to tell whether a write changes anything."""
     location = data.location.model_dump() if data.location else None
     return {
@@ -205,7 +198,7 @@ def _normalised(session: Session, data: EventCreate) -> dict[str, Any]:
         "actors": [{"id": actor.id, "role": actor.role.value} for actor in data.actors],
         "citations": [
             {
-                "source_id": _known_source_id(session, citation),
+                "source_id": citation.source_id,
                 "stance": citation.stance.value,
                 "quote": citation.quote,
                 "locator": citation.locator,
@@ -215,14 +208,6 @@ def _normalised(session: Session, data: EventCreate) -> dict[str, Any]:
         "links": [link.model_dump(mode="json") for link in data.links],
         "external_ids": data.external_ids,
     }
-
-
-def _known_source_id(session: Session, citation: CitationCreate) -> str | None:
-    if citation.source_id is not None:
-        return citation.source_id
-    assert citation.source is not None  # CitationCreate requires one of the two
-    stored = find_by_url(session, citation.source.url)
-    return stored.id if stored is not None else None
 
 
 def _live_event(session: Session, event_id: str) -> Event:
@@ -241,27 +226,6 @@ def _bump(event: Event) -> None:
     event.updated_at = utcnow()
 
 
-def event_columns(data: EventCreate) -> dict[str, Any]:
-    bounds = span(data.date, data.end_date)
-    location = data.location or Location()
-    return {
-        "title": data.title,
-        "summary": data.summary,
-        "date": data.date,
-        "end_date": data.end_date,
-        "date_lower": bounds.lower,
-        "date_upper": bounds.upper,
-        "date_precision": bounds.precision,
-        "type": data.type,
-        "tone": data.tone,
-        "location_name": location.name,
-        "location_country": location.country,
-        "location_lat": location.lat,
-        "location_lon": location.lon,
-        "status": derive_status([citation.stance for citation in data.citations]),
-    }
-
-
 def _add_children(session: Session, event_id: str, data: EventCreate) -> None:
     rows: list[Any] = [EventCountry(event_id=event_id, country=c) for c in set(data.countries)]
     rows += [EventTag(event_id=event_id, tag=tag) for tag in set(data.tags)]
@@ -271,9 +235,7 @@ def _add_children(session: Session, event_id: str, data: EventCreate) -> None:
     ]
     for citation in data.citations:
         source_id = citation.source_id
-        if source_id is None:
-            assert citation.source is not None  # CitationCreate requires one of the two
-            source_id = ensure_source(session, citation.source)[0].id
+        assert source_id is not None  # store_sources cites every source by its id
         rows.append(
             Citation(
                 event_id=event_id,
@@ -292,40 +254,3 @@ def _add_children(session: Session, event_id: str, data: EventCreate) -> None:
         for scheme, value in data.external_ids.items()
     ]
     session.add_all(rows)
-
-
-def _check_references(session: Session, data: EventCreate, event_id: str) -> None:
-    """Refuse, naming each one, actors, sources and linked events that don't exist."""
-    problems = []
-    actor_ids = {actor.id for actor in data.actors}
-    if actor_ids:
-        known = set(session.exec(select(Actor.id).where(col(Actor.id).in_(actor_ids))).all())
-        problems += [f"unknown actor {actor_id!r}" for actor_id in sorted(actor_ids - known)]
-    source_ids = {c.source_id for c in data.citations if c.source_id is not None}
-    if source_ids:
-        known = set(session.exec(select(Source.id).where(col(Source.id).in_(source_ids))).all())
-        problems += [f"unknown source {source_id!r}" for source_id in sorted(source_ids - known)]
-    targets = {link.event_id for link in data.links}
-    if event_id in targets:
-        problems.append("an event cannot link to itself")
-    if targets - {event_id}:
-        known = set(
-            session.exec(
-                select(Event.id).where(col(Event.id).in_(targets), col(Event.deleted_at).is_(None))
-            ).all()
-        )
-        problems += [
-            f"link to unknown event {target!r}" for target in sorted(targets - known - {event_id})
-        ]
-    if problems:
-        raise InvalidInput("; ".join(problems) + ".")
-    for scheme, value in data.external_ids.items():
-        holder = session.exec(
-            select(EventExternalId.event_id).where(
-                EventExternalId.scheme == scheme,
-                EventExternalId.value == value,
-                EventExternalId.event_id != event_id,
-            )
-        ).first()
-        if holder is not None:
-            raise Conflict(f"External id {scheme}={value!r} belongs to event {holder!r}.")

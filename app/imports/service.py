@@ -21,20 +21,23 @@ from sqlmodel import Session, col, select
 from app.core.dates import span
 from app.core.db import utcnow
 from app.core.errors import DyadError
-from app.events.bulk import (
+from app.events.create import (
     IndexNewEvents,
     NewEvent,
     add_links,
     create_events,
+    derive_status,
+    event_id_for,
     external_ids_held,
     indexed_by_batch,
+    store_sources,
 )
 from app.events.models import Event, EventCreate
 from app.events.public import publish
-from app.events.writes import derive_status, event_id_for, replace_event, writable
+from app.events.writes import replace_event, writable
 from app.imports.csv_rows import CsvRow, Current
 from app.sources.models import Source
-from app.sources.service import ensure_sources, find_by_url
+from app.sources.service import find_by_url
 
 
 class Mode(StrEnum):
@@ -265,28 +268,10 @@ class _Import:
         self, records: list[tuple[int, EventCreate]]
     ) -> list[tuple[int, EventCreate]]:
         """The records with every source given whole stored, and cited by its id."""
-        given = [c.source for _, data in records for c in data.citations if c.source is not None]
-        if not given:
-            return records
-        ids, refused = ensure_sources(self.session, given)
-        resolved = []
-        for line, data in records:
-            problems = [
-                refused[c.source.url]
-                for c in data.citations
-                if c.source and c.source.url in refused
-            ]
-            if problems:
-                self._refuse(line, event_id_for(data), "; ".join(problems) + ".")
-                continue
-            citations = [
-                c.model_copy(update={"source_id": ids[c.source.url], "source": None})
-                if c.source is not None
-                else c
-                for c in data.citations
-            ]
-            resolved.append((line, data.model_copy(update={"citations": citations})))
-        return resolved
+        stored, problems = store_sources(self.session, records)
+        for problem in problems:
+            self._refuse(problem.line, problem.id, problem.problem)
+        return stored
 
     def _matched(
         self, records: list[tuple[int, EventCreate]]

@@ -23,8 +23,11 @@ from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.changes.models import Revision
+from app.core.dates import span
 from app.core.db import table_of
+from app.core.errors import Conflict, InvalidInput
 from app.core.fulltext import sqlite_fold
+from app.core.slugs import make_slug
 from app.events.models import (
     Citation,
     Event,
@@ -34,10 +37,45 @@ from app.events.models import (
     EventExternalId,
     EventLink,
     EventTag,
+    Location,
+    Stance,
+    Status,
 )
 from app.events.public import document, revision_data
-from app.events.writes import event_columns
 from app.sources.models import Source, SourcePublic
+from app.sources.service import ensure_sources
+
+
+def derive_status(stances: Sequence[str]) -> Status:
+    if not stances:
+        return Status.unsourced
+    return Status.disputed if Stance.disputes in stances else Status.reported
+
+
+def event_id_for(data: EventCreate) -> str:
+    """The writer's id, or one made from the date and the title."""
+    return data.id or make_slug(data.date.rstrip("?~%"), data.title)
+
+
+def event_columns(data: EventCreate) -> dict[str, Any]:
+    bounds = span(data.date, data.end_date)
+    location = data.location or Location()
+    return {
+        "title": data.title,
+        "summary": data.summary,
+        "date": data.date,
+        "end_date": data.end_date,
+        "date_lower": bounds.lower,
+        "date_upper": bounds.upper,
+        "date_precision": bounds.precision,
+        "type": data.type,
+        "tone": data.tone,
+        "location_name": location.name,
+        "location_country": location.country,
+        "location_lat": location.lat,
+        "location_lon": location.lon,
+        "status": derive_status([citation.stance for citation in data.citations]),
+    }
 
 
 @dataclass(frozen=True)
@@ -52,24 +90,71 @@ class Problem:
     line: int
     id: str
     problem: str
+    conflict: bool = False  # an external id another event holds (409), not a bad reference
+
+
+def store_sources(
+    session: Session, records: list[tuple[int, EventCreate]]
+) -> tuple[list[tuple[int, EventCreate]], list[Problem]]:
+    """The records with every source they give whole stored (or found by its URL) and cited
+    by its id; and the records refused, for a source that could not be stored."""
+    given = [c.source for _, data in records for c in data.citations if c.source is not None]
+    if not given:
+        return records, []
+    ids, refused = ensure_sources(session, given)
+    stored: list[tuple[int, EventCreate]] = []
+    problems: list[Problem] = []
+    for line, data in records:
+        wrong = [
+            refused[c.source.url] for c in data.citations if c.source and c.source.url in refused
+        ]
+        if wrong:
+            problems.append(Problem(line, event_id_for(data), "; ".join(wrong) + "."))
+            continue
+        citations = [
+            c.model_copy(update={"source_id": ids[c.source.url], "source": None})
+            if c.source is not None
+            else c
+            for c in data.citations
+        ]
+        stored.append((line, data.model_copy(update={"citations": citations})))
+    return stored, problems
 
 
 def create_events(
-    session: Session, batch: Sequence[NewEvent], *, key_name: str | None, now: datetime
+    session: Session,
+    batch: Sequence[NewEvent],
+    *,
+    key_name: str | None,
+    now: datetime,
+    links: bool = False,
 ) -> list[Problem]:
     """Insert the events of `batch`, all new ids; the records refused, and why.
 
-    Refused records write nothing; the rest are written, and their links wait for `add_links`.
+    Refused records write nothing; the rest are written. Their links wait for `add_links`
+    (a record of an import may link to one further down its file), unless `links`: then they
+    must name stored events, and go in with the rest.
     """
     actors = _actors(session, {actor.id for new in batch for actor in new.data.actors})
     sources = _sources(session, {c.source_id for new in batch for c in new.data.citations})
     held = external_ids_held(session, [new.data for new in batch])
+    live = (
+        _live(session, {link.event_id for new in batch for link in new.data.links})
+        if links
+        else None
+    )
     problems: list[Problem] = []
     accepted: list[NewEvent] = []
     for new in batch:
-        refused = _refusals(new, actors, sources, held)
-        if refused:
-            problems.append(Problem(new.line, new.id, "; ".join(refused) + "."))
+        refused = _refusals(new, actors, sources, live)
+        conflicts = [
+            f"external id {scheme}={value!r} belongs to event {held[(scheme, value)]!r}"
+            for scheme, value in new.data.external_ids.items()
+            if (scheme, value) in held
+        ]
+        if refused or conflicts:
+            text = "; ".join(refused or conflicts) + "."
+            problems.append(Problem(new.line, new.id, text, conflict=not refused))
             continue
         accepted.append(new)
         held.update({(scheme, value): new.id for scheme, value in new.data.external_ids.items()})
@@ -145,22 +230,18 @@ def create_events(
         if table_rows:
             session.execute(insert(table_of(model)), table_rows)
     session.execute(insert(table_of(Revision)), revisions)
+    if links:
+        add_links(
+            session,
+            [(n, link.event_id, link.relation.value) for n in accepted for link in n.data.links],
+        )
     return problems
 
 
 def add_links(session: Session, links: Iterable[tuple[NewEvent, str, str]]) -> list[Problem]:
     """Insert (event, target id, relation) links of new events once all of them exist."""
     pending = list(links)
-    targets = {target for _new, target, _relation in pending}
-    live: set[str] = set()
-    for chunk in _chunks(sorted(targets)):
-        live.update(
-            session.scalars(
-                select(col(Event.id)).where(
-                    col(Event.id).in_(chunk), col(Event.deleted_at).is_(None)
-                )
-            )
-        )
+    live = _live(session, {target for _new, target, _relation in pending})
     problems = [
         Problem(new.line, new.id, f"link to unknown event {target!r}.")
         for new, target, _relation in pending
@@ -176,26 +257,57 @@ def add_links(session: Session, links: Iterable[tuple[NewEvent, str, str]]) -> l
     return problems
 
 
+def check_references(session: Session, event_id: str, data: EventCreate) -> None:
+    """Refuse to write `data` as the event `event_id` when it names what is not stored (422:
+    actors, sources, linked events) or an external id another event holds (409). The checks
+    of create_events, for one event that is replaced."""
+    targets = {link.event_id for link in data.links}
+    refused = _refusals(
+        NewEvent(1, event_id, data),
+        _actors(session, {actor.id for actor in data.actors}),
+        _sources(session, {c.source_id for c in data.citations}),
+        _live(session, targets),
+    )
+    if refused:
+        raise InvalidInput("; ".join(refused) + ".")
+    for (scheme, value), holder in external_ids_held(session, [data]).items():
+        if holder != event_id:
+            raise Conflict(f"External id {scheme}={value!r} belongs to event {holder!r}.")
+
+
+def _live(session: Session, ids: set[str]) -> set[str]:
+    """The ids of stored events among these that are not deleted."""
+    live: set[str] = set()
+    for chunk in _chunks(sorted(ids)):
+        live.update(
+            session.scalars(
+                select(col(Event.id)).where(
+                    col(Event.id).in_(chunk), col(Event.deleted_at).is_(None)
+                )
+            )
+        )
+    return live
+
+
 def _refusals(
     new: NewEvent,
     actors: dict[str, dict[str, Any]],
     sources: dict[str, dict[str, Any]],
-    held: dict[tuple[str, str], str],
+    live: set[str] | None,
 ) -> list[str]:
-    """What makes this record impossible to store, as writes._check_references words it."""
+    """The references of this record that name nothing stored; its links too, given `live`."""
     data = new.data
     refused = [
         f"unknown actor {a!r}" for a in sorted({a.id for a in data.actors if a.id not in actors})
     ]
     named = {str(c.source_id) for c in data.citations if c.source_id not in sources}
     refused += [f"unknown source {s!r}" for s in sorted(named)]
-    if any(link.event_id == new.id for link in data.links):
+    targets = {link.event_id for link in data.links}
+    if new.id in targets:
         refused.append("an event cannot link to itself")
-    refused += [
-        f"external id {scheme}={value!r} belongs to event {held[(scheme, value)]!r}"
-        for scheme, value in data.external_ids.items()
-        if (scheme, value) in held
-    ]
+    if live is not None:
+        unknown = sorted(targets - live - {new.id})
+        refused += [f"link to unknown event {target!r}" for target in unknown]
     return refused
 
 
