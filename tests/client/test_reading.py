@@ -110,7 +110,7 @@ def test_invalid_filters_raise_with_each_invalid_input(seeded, dyad):
         dyad.events(country="XX", from_="2013-02-30").to_list()
     error = caught.value
     assert error.status == 422
-    assert [item["loc"] for item in error.errors] == [["query", "country", 0], ["query", "from"]]
+    assert [item["loc"] for item in error.errors] == [["query", "from"], ["query", "country", 0]]
     assert "'2013-02-30' is not a valid calendar date" in str(error)
 
 
