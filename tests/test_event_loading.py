@@ -120,7 +120,7 @@ def _loaded(session: Session, event_id: str, fields: set[str] | None = None) -> 
 def test_a_rich_event_loads_as_exactly_eventpublics_json(client, session):
     _make_rich_event(session)
     expected = _validated_from_orm(session, RICH).model_dump_json().encode()
-    assert formats.dumps(_loaded(session, RICH)) == expected
+    assert public.dumps(_loaded(session, RICH)) == expected
     assert client.get(f"/v1/events/{RICH}").content == expected
     # What the expectation holds, so that it cannot be empty on both sides.
     event = client.get(f"/v1/events/{RICH}").json()
@@ -146,7 +146,7 @@ def test_plain_events_load_as_eventpublics_json_too(session):
     _make_rich_event(session)
     for event_id in ("earlier", "reaction", "gone"):  # no location, links one way, deleted
         expected = _validated_from_orm(session, event_id).model_dump_json().encode()
-        assert formats.dumps(_loaded(session, event_id)) == expected, event_id
+        assert public.dumps(_loaded(session, event_id)) == expected, event_id
 
 
 def test_writes_answer_and_store_the_same_public_form(session):

@@ -72,13 +72,6 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
-def sqlite_fold(expression: str) -> str:
-    """fold() of an SQL expression, in SQLite's SQL, as those triggers write it."""
-    for letter, plain in _FOLDED.items():
-        expression = f"replace({expression}, '{letter}', '{plain}')"
-    return expression
-
-
 # --- the user's syntax ------------------------------------------------------------------
 
 

@@ -26,8 +26,8 @@ from app.changes.models import Revision
 from app.core.dates import span
 from app.core.db import table_of
 from app.core.errors import Conflict, InvalidInput
-from app.core.fulltext import sqlite_fold
 from app.core.slugs import make_slug
+from app.events.derived import dyads, months, search
 from app.events.models import (
     Citation,
     Event,
@@ -364,47 +364,24 @@ def external_ids_held(session: Session, records: list[EventCreate]) -> dict[tupl
 # the import or after it, and a failed import rolls the triggers back too. PostgreSQL keeps
 # its triggers: dropping one there would lock readers out of the table until the import ends.
 
-_INSERT_TRIGGERS = (
-    "event_search_event_insert",
-    "event_search_citation_insert",
-    "event_dyad_country_insert",
-    "dyad_month_insert",
+# The triggers that fire as rows are inserted: an import sets them aside.
+_INSERT_TRIGGERS = tuple(
+    name
+    for name in (*search.SQLITE_TRIGGERS, *dyads.SQLITE_TRIGGERS, *months.SQLITE_TRIGGERS)
+    if name.endswith("_insert")
 )
 
 # The new events, named by a JSON array of ids bound as :ids.
 _NEW_EVENTS = "json_each(:ids) AS new JOIN event AS e ON e.id = new.value"
-_QUOTES = "(SELECT group_concat(quote, ' ') FROM citation WHERE event_id = e.id)"
 
-# What the insert triggers would have written for the new events, in the order they run.
+# What the insert triggers would have written for the new events, in the order they run: the
+# same definitions as the triggers' (app.events.derived), over a batch.
 _FILL_FOR_NEW_EVENTS = [
-    "INSERT OR IGNORE INTO event_search_key (event_id) SELECT value FROM json_each(:ids)",
-    f"""INSERT INTO event_search (rowid, title, summary, quotes)
-        SELECT k.id, {sqlite_fold("e.title")}, {sqlite_fold("e.summary")},
-               {sqlite_fold(_QUOTES)}
-          FROM {_NEW_EVENTS} JOIN event_search_key AS k ON k.event_id = e.id""",
-    f"""INSERT INTO event_dyad (country_a, country_b, date_lower, date_precision, event_id,
-                                date_upper, type, tone, status, span_days)
-        SELECT a.country, b.country, e.date_lower, e.date_precision, e.id,
-               e.date_upper, e.type, e.tone, e.status,
-               CAST(julianday(e.date_upper) - julianday(e.date_lower) AS INTEGER)
-          FROM {_NEW_EVENTS}
-          JOIN event_country AS a ON a.event_id = e.id
-          JOIN event_country AS b ON b.event_id = e.id AND b.country > a.country
-         WHERE e.deleted_at IS NULL""",
-    # WHERE true: SQLite's grammar needs a WHERE before the ON CONFLICT of an INSERT ... SELECT.
-    """INSERT INTO dyad_month (country_a, country_b, month, type,
-                               events, tone_sum, tone_count, year_precision)
-        SELECT d.country_a, d.country_b, date(d.date_lower, 'start of month'), d.type,
-               count(*), coalesce(sum(d.tone), 0), count(d.tone),
-               sum(CASE WHEN d.date_precision = 'year' THEN 1 ELSE 0 END)
-          FROM json_each(:ids) AS new JOIN event_dyad AS d ON d.event_id = new.value
-         WHERE true
-         GROUP BY 1, 2, 3, 4
-        ON CONFLICT (country_a, country_b, month, type) DO UPDATE
-           SET events = events + excluded.events,
-               tone_sum = tone_sum + excluded.tone_sum,
-               tone_count = tone_count + excluded.tone_count,
-               year_precision = year_precision + excluded.year_precision""",
+    *search.fill("SELECT value FROM json_each(:ids)", _NEW_EVENTS),
+    dyads.pairs_of_events("sqlite", _NEW_EVENTS),
+    months.months_of_pairs(
+        "sqlite", "json_each(:ids) AS new JOIN event_dyad AS d ON d.event_id = new.value", add=True
+    ),
 ]
 
 IndexNewEvents = Callable[[list[str]], None]
