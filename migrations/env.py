@@ -4,9 +4,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from app.core.db import create_db_engine, metadata
-from app.core.migrate import COMPARE_OPTIONS
 from app.core.settings import get_settings
-from app.tables import load_all_tables
+from app.tables import COMPARE_OPTIONS, load_all_tables
 
 load_all_tables()
 

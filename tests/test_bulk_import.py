@@ -9,9 +9,9 @@ from sqlalchemy import Connection, update
 from sqlmodel import Session, col, func, select
 
 from app.changes.models import Revision
-from app.core.fulltext import fold
 from app.events.models import Event, EventCreate
 from app.events.public import publish
+from app.events.search import fold
 from app.events.writes import create_event
 from app.imports import service as imports
 from app.imports.service import InputFormat, InvalidRecords, Mode, import_records

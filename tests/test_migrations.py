@@ -10,13 +10,12 @@ from sqlalchemy import Engine, inspect
 
 from app.core.db import create_db_engine, metadata
 from app.core.migrate import (
-    COMPARE_OPTIONS,
     alembic_config,
     current_revision,
     head_revision,
     upgrade,
 )
-from app.tables import load_all_tables
+from app.tables import COMPARE_OPTIONS, load_all_tables
 
 load_all_tables()
 

@@ -13,7 +13,10 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, col, select
 
 from app.core.db import create_db_engine, utcnow
-from app.core.fulltext import (
+from app.core.migrate import alembic_config
+from app.events.derived import search as derived_search
+from app.events.models import Citation, Event
+from app.events.search import (
     PUNCTUATION,
     Group,
     fts5_expression,
@@ -21,9 +24,6 @@ from app.core.fulltext import (
     parse,
     websearch_text,
 )
-from app.core.migrate import alembic_config
-from app.events.derived import search as derived_search
-from app.events.models import Citation, Event
 from tests.factories import make_event, make_source
 from tests.test_dyad_index import statements_of
 

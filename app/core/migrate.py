@@ -8,16 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from app.core.fulltext import include_name
-
 ROOT = Path(__file__).resolve().parents[2]
-
-# How Alembic compares the models with a database, for migrations/env.py and the tests.
-COMPARE_OPTIONS = {
-    "render_as_batch": True,  # lets SQLite alter tables by copying them
-    "compare_type": True,
-    "include_name": include_name,  # the search tables are made by hand, not by the models
-}
 
 
 def alembic_config() -> Config:

@@ -1,6 +1,6 @@
 """How every list's `q` compares names: case, diacritics and Azerbaijani letters don't matter.
 
-The same rule as the events' full-text search (app.core.fulltext): `Əliyev`, `əliyev`,
+The same rule as the events' full-text search (app.events.search): `Əliyev`, `əliyev`,
 `Aliyev` and `ALIYEV` are one name, `İlham` is `ilham`, `Şuşa` is `susa`. Actors and sources
 store their searchable text already folded (`search_text`, written with every insert and
 update), so a search is one LIKE on one column, alike on SQLite and PostgreSQL.

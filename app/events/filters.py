@@ -23,8 +23,6 @@ from sqlmodel import col, select
 
 from app.core.countries import CountryCode, to_alpha3
 from app.core.dates import EdtfDate, parse
-from app.core.fulltext import SearchQuery, matches
-from app.core.fulltext import parse as parse_search
 from app.core.text_match import SearchText
 from app.events.models import (
     Citation,
@@ -37,6 +35,8 @@ from app.events.models import (
     Status,
     Tag,
 )
+from app.events.search import SearchQuery, matches
+from app.events.search import parse as parse_search
 from app.events.types import EventType
 from app.sources.models import Source
 
@@ -181,7 +181,7 @@ class Filters(BaseModel):
 
         A dyad reads its index, event_dyad (live events only), joined to the events: the
         database then walks that pair's rows alone, rather than testing every event.
-        `walk_search`: `q` has many matches (fulltext.frequent): see fulltext.matches.
+        `walk_search`: `q` has many matches (search.frequent): see search.matches.
         """
         if self.dyad is None:
             where = [col(Event.deleted_at).is_(None), *self._copied(Event)]

@@ -22,10 +22,10 @@ from sqlmodel.sql.expression import Select
 
 from app.core.dates import Precision
 from app.core.errors import BadRequest, InvalidInput
-from app.core.fulltext import search_hits
 from app.core.slugs import SLUG
 from app.events.filters import EventQuery, Sort
 from app.events.models import YEAR_SPAN_DAYS, Event, EventDyad
+from app.events.search import search_hits
 
 
 def _dump(value: Any) -> Any:

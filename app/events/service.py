@@ -12,7 +12,6 @@ from sqlalchemy import (
 from sqlmodel import Session, col, select
 
 from app.core.db import table_of
-from app.core.fulltext import frequent
 from app.core.pagination import decode_cursor, encode_cursor
 from app.events.filters import EventFilter, EventQuery, Facet
 from app.events.models import (
@@ -24,6 +23,7 @@ from app.events.models import (
 )
 from app.events.ordering import Ordering, ordering_for
 from app.events.public import EVENT_COLUMNS, FLAT_LISTS, EventDict, load_public
+from app.events.search import frequent
 from app.events.types import PLOVER
 from app.sources.models import Source
 
@@ -34,7 +34,7 @@ def _conditions(
     """The query's conditions, for pages of `page` events in this order.
 
     A search with many matches and no other filter, in an order of the event table's indexes
-    (not by relevance), walks that index and keeps the matches (fulltext.frequent). Another
+    (not by relevance), walks that index and keeps the matches (search.frequent). Another
     filter could make the matches rare again, and the walk long.
     """
     walk = (

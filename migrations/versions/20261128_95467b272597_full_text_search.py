@@ -8,10 +8,10 @@ One search document per event: its title, its summary and the quotes of its cita
 in step by triggers on `event` and `citation` (so every writer, the API, imports or plain SQL,
 keeps it right), and filled for the events that exist already. Written by hand: these
 structures are not in the models, and autogenerate is told to skip them
-(app.core.fulltext.include_name). app/core/fulltext.py reads them.
+(app.events.search.include_name). app/events/search.py reads them.
 
 Both databases fold Azerbaijani ə/Ə to a and the dotless i (U+0131) to i, so that Əliyev,
-əliyev and Aliyev find each other, and drop diacritics (app.core.fulltext does the same to the
+əliyev and Aliyev find each other, and drop diacritics (app.events.search does the same to the
 queries); PostgreSQL also turns punctuation into spaces, so that its parser splits words where
 SQLite's unicode61 tokenizer does.
 

@@ -3,10 +3,10 @@
 One search document per event: its title, its summary and the quotes of its citations, kept
 in step by triggers on `event` and `citation`, so that every writer (the API, imports or
 plain SQL) keeps it right. The migration 95467b272597 creates what is here; an import fills it
-a batch at a time with the same statements (app.events.create). app/core/fulltext.py reads it.
+a batch at a time with the same statements (app.events.create). app/events/search.py reads it.
 
 Both databases fold Azerbaijani ə/Ə to a and the dotless i (U+0131) to i, so that Əliyev,
-əliyev and Aliyev find each other, and drop diacritics (app.core.fulltext does the same to the
+əliyev and Aliyev find each other, and drop diacritics (app.events.search does the same to the
 queries); PostgreSQL also turns punctuation into spaces, so that its parser splits words where
 SQLite's unicode61 tokenizer does.
 
@@ -110,7 +110,7 @@ PUNCTUATION = (
 
 POSTGRESQL_UPGRADE = [
     # For the query and the text alike: drops diacritics after NFD (as SQLite's
-    # remove_diacritics does) and folds ə and the dotless i (app.core.fulltext says why).
+    # remove_diacritics does) and folds ə and the dotless i (app.events.search says why).
     """
     CREATE FUNCTION event_search_fold(value text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -119,7 +119,7 @@ POSTGRESQL_UPGRADE = [
     $$""",
     # For the text: punctuation becomes space, so that the parser sees words alone, as
     # SQLite's unicode61 does, and no file path (Tehran/Baku), e-mail address, URL or signed
-    # number (the -30 of 2013-03-30) hides a word. The same class as app.core.fulltext's
+    # number (the -30 of 2013-03-30) hides a word. The same class as app.events.search's
     # PUNCTUATION, which cleans the words of queries.
     f"""
     CREATE FUNCTION event_search_words(value text) RETURNS text
