@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField  # sqlmodel's Field takes no examples
-from sqlalchemy import JSON, String, Text, event
+from sqlalchemy import JSON, Integer, String, Text, column, event, table
 from sqlmodel import Field, SQLModel
 
 from app.core.countries import CountryCode
@@ -55,6 +55,11 @@ def _searched_row(context: Any) -> str:
 @event.listens_for(Actor, "before_update")
 def _fold_for_search(_mapper: Any, _connection: Any, actor: Actor) -> None:
     actor.search_text = search_text(actor.name, *actor.aliases)
+
+
+# The live events each actor takes part in, counted: a view over the event tables
+# (app.events.derived.views), which actors read without knowing them.
+actor_usage = table("actor_usage", column("actor_id", String), column("events", Integer))
 
 
 class ActorCreate(ActorBase):

@@ -2,16 +2,21 @@
 
 from typing import Any
 
-from sqlalchemy import distinct, func, literal, tuple_
+from sqlalchemy import literal, tuple_
 from sqlmodel import Session, col, select
 
-from app.actors.models import Actor, ActorCreate, ActorPublicWithCount, ActorQuery
+from app.actors.models import (
+    Actor,
+    ActorCreate,
+    ActorPublicWithCount,
+    ActorQuery,
+    actor_usage,
+)
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import decode_text_cursor, encode_cursor
 from app.core.preconditions import apply_patched, check_version, patched
 from app.core.slugs import SLUG, free_id, make_slug
 from app.core.text_match import contains_folded
-from app.events.models import Event, EventActor
 
 CURSOR_KIND = "actors"
 
@@ -62,20 +67,16 @@ def get_actor(session: Session, actor_id: str) -> ActorPublicWithCount:
 
 
 def _with_counts(session: Session, actors: list[Actor]) -> list[ActorPublicWithCount]:
-    """The public form of `actors`, with their event counts from one grouped query."""
+    """The public form of `actors`, with their event counts from one query."""
     counts: dict[str, int] = {}
     if actors:
-        rows = session.exec(
-            # DISTINCT: an actor can hold two roles in one event.
-            select(EventActor.actor_id, func.count(distinct(col(EventActor.event_id))))
-            .join(Event, col(Event.id) == col(EventActor.event_id))
-            .where(
-                col(EventActor.actor_id).in_([actor.id for actor in actors]),
-                col(Event.deleted_at).is_(None),
+        usage = actor_usage.c
+        rows = session.execute(
+            select(usage.actor_id, usage.events).where(
+                usage.actor_id.in_([actor.id for actor in actors])
             )
-            .group_by(col(EventActor.actor_id))
         ).all()
-        counts = dict(rows)
+        counts = {actor_id: events for actor_id, events in rows}
     return [
         ActorPublicWithCount.model_validate(actor, update={"event_count": counts.get(actor.id, 0)})
         for actor in actors

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 from pydantic import Field as PydanticField  # sqlmodel's Field takes no examples
-from sqlalchemy import String, Text, event
+from sqlalchemy import Date, Integer, String, Text, column, event, table
 from sqlmodel import Field, SQLModel
 
 from app.core.dates import EdtfDate
@@ -73,6 +73,23 @@ def _searched_row(context: Any) -> str:
 @event.listens_for(Source, "before_update")
 def _fold_for_search(_mapper: Any, _connection: Any, source: Source) -> None:
     source.search_text = search_text(source.title, source.publisher, source.author)
+
+
+# The citations of live events, by source: a view over the event tables
+# (app.events.derived.views), which sources read without knowing them.
+source_citation = table(
+    "source_citation",
+    column("source_id", String),
+    column("citation_id", Integer),
+    column("event_id", String),
+    column("title", String),
+    column("date", String),
+    column("date_lower", Date),
+    column("date_precision", String),
+    column("stance", String),
+    column("quote", String),
+    column("locator", String),
+)
 
 
 class SourceCreate(SourceBase):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from sqlalchemy import func, insert, literal, or_, tuple_
+from sqlalchemy import select as core_select  # a view's columns, as a Core statement
 from sqlmodel import Session, col, select
 
 from app.core.db import utcnow
@@ -11,7 +12,6 @@ from app.core.pagination import decode_text_cursor, encode_cursor
 from app.core.preconditions import apply_patched, check_version, patched
 from app.core.slugs import SLUG, free_id, make_slug
 from app.core.text_match import contains_folded, equals_text
-from app.events.models import Citation, Event
 from app.sources.models import (
     CitingEvent,
     Source,
@@ -19,11 +19,10 @@ from app.sources.models import (
     SourcePublicWithCount,
     SourcePublicWithEvents,
     SourceQuery,
+    source_citation,
 )
 
 CURSOR_KIND = "sources"
-# The documented order of events (app.events.service.ORDER, which imports this module).
-EVENT_ORDER = (col(Event.date_lower), col(Event.date_precision), col(Event.id))
 
 
 def find_by_url(session: Session, url: str) -> Source | None:
@@ -118,15 +117,14 @@ def get_source(session: Session, source_id: str) -> SourcePublicWithEvents:
     source = session.get(Source, source_id) if SLUG.fullmatch(source_id) else None
     if source is None:
         raise NotFound(f"No source with id {source_id!r}.")
-    rows = session.exec(
-        # sqlmodel's select() is typed for at most four columns.
-        select(  # type: ignore[call-overload]
-            Event.id, Event.title, Event.date, Citation.stance, Citation.quote, Citation.locator
+    cited = source_citation.c
+    rows = session.execute(
+        core_select(
+            cited.event_id, cited.title, cited.date, cited.stance, cited.quote, cited.locator
         )
-        .select_from(Citation)
-        .join(Event, col(Event.id) == col(Citation.event_id))
-        .where(col(Citation.source_id) == source_id, col(Event.deleted_at).is_(None))
-        .order_by(*EVENT_ORDER, col(Citation.id))
+        .where(cited.source_id == source_id)
+        # The documented order of events (date_lower, finer precision first, then id).
+        .order_by(cited.date_lower, cited.date_precision, cited.event_id, cited.citation_id)
     ).all()
     events = [
         CitingEvent(id=id_, title=title, date=date, stance=stance, quote=quote, locator=locator)
@@ -140,13 +138,13 @@ def get_source(session: Session, source_id: str) -> SourcePublicWithEvents:
 def _citation_counts(session: Session, source_ids: list[str]) -> dict[str, int]:
     if not source_ids:
         return {}
-    rows = session.exec(
-        select(Citation.source_id, func.count())
-        .join(Event, col(Event.id) == col(Citation.event_id))
-        .where(col(Citation.source_id).in_(source_ids), col(Event.deleted_at).is_(None))
-        .group_by(col(Citation.source_id))
+    cited = source_citation.c
+    rows = session.execute(
+        select(cited.source_id, func.count())
+        .where(cited.source_id.in_(source_ids))
+        .group_by(cited.source_id)
     ).all()
-    return dict(rows)
+    return {source_id: count for source_id, count in rows}
 
 
 def _with_count(source: Source, citation_count: int) -> SourcePublicWithCount:
