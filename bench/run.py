@@ -503,6 +503,9 @@ def report(results: dict[str, Any], path: Path) -> None:
         "(Dyad on PostgreSQL: `dyad serve --workers 2`); wrk runs on the same cores.",
         "- Dyad runs with its default settings (`DYAD_CONCURRENT_READS` among them), except "
         "no rate limit and a minute per statement, as Datasette gets.",
+        "- The same work: Datasette's pages without facet suggestions or a count of every "
+        "match (`_nofacet=1&_nocount=1`), which Dyad's do only when asked; pages sorted by date "
+        "on both.",
         "",
         "## Requests per second and latency",
         "",
