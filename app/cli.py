@@ -125,7 +125,9 @@ def serve(
             port=port,
             workers=workers,
             log_level=settings.log_level,
-            log_config=logs.config(settings.log_level),
+            log_config=logs.config(
+                settings.log_level, json_lines=logs.wants_json(settings.log_format, sys.stderr)
+            ),
             access_log=False,  # Dyad's own access log has the request id
             proxy_headers=True,
         )
