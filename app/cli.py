@@ -4,13 +4,14 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session, func, select
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from app.core import logs
 from app.core.db import create_db_engine
@@ -26,12 +27,42 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
 
+class _HelpFlag:
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.metavar = ""  # a flag: no `<bool>` beside it
+        return option
+
+
+class PlainHelp(_HelpFlag, TyperCommand):
+    """Help in plain words: `FILE...` and a flag alone, where typer shows Python types
+    (`{files}...`, `<list[Path]>`, `<bool>`). Options name their value with `metavar`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):  # its metavar says it: no type beside it
+                setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        arguments = [p.metavar or p.name or "" for p in self.params if isinstance(p, TyperArgument)]
+        return [self.options_metavar or "[OPTIONS]", *arguments]
+
+
+class PlainGroup(_HelpFlag, TyperGroup):
+    """`dyad --help` and `dyad keys --help` in the same plain words."""
+
+
 app = typer.Typer(
+    cls=PlainGroup,
     help="Dyad: dated events between countries, backed by sources, served as an HTTP API.",
     no_args_is_help=True,
     add_completion=False,
 )
-keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+keys_app = typer.Typer(
+    cls=PlainGroup, help="Create, list and revoke API keys.", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
 T = TypeVar("T")
 err = Console(stderr=True, soft_wrap=True)
@@ -54,7 +85,7 @@ def _migrate(settings: Settings) -> bool:
         engine.dispose()
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def migrate() -> None:
     """Bring the database schema to the newest revision (Alembic)."""
     settings = _settings()
@@ -62,10 +93,11 @@ def migrate() -> None:
     err.print("migrated to the newest revision" if changed else "schema already up to date")
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def seed(
     if_empty: Annotated[
-        bool, typer.Option("--if-empty", help="Load only into a database without events.")
+        bool,
+        typer.Option("--if-empty", metavar="", help="Load only into a database without events."),
     ] = False,
 ) -> None:
     """Load the events of `seed/` (idempotent: a second run changes nothing)."""
@@ -88,11 +120,15 @@ def seed(
     )
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Worker processes (1 or more).")
+    ] = 1,
 ) -> None:
     """Migrate the database if needed, then serve the API with uvicorn."""
     import shutil
@@ -136,52 +172,78 @@ def serve(
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def export(
     export_format: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="csv, ndjson, ics or timelinejs.")
+        ExportFormat,
+        typer.Option(
+            "--format", "-f", metavar="csv|ndjson|ics|timelinejs", help="The format to write."
+        ),
     ],
     q: Annotated[
         str | None,
         typer.Option(
-            "--q", help='Full text over titles, summaries and quotes: words, "a phrase", -word.'
+            "--q",
+            metavar="TEXT",
+            help='Full text over titles, summaries and quotes: words, "a phrase", -word.',
         ),
     ] = None,
     country: Annotated[
         list[str] | None,
-        typer.Option(help="Events involving this country (alpha-2 or alpha-3); repeatable."),
+        typer.Option(
+            metavar="CODE", help="Events involving this country (alpha-2 or alpha-3); repeatable."
+        ),
     ] = None,
     dyad: Annotated[
-        str | None, typer.Option(help="Events involving both countries: AZE-IRN.")
+        str | None, typer.Option(metavar="PAIR", help="Events involving both countries: AZE-IRN.")
     ] = None,
-    actor: Annotated[list[str] | None, typer.Option(help="Actor id; repeatable.")] = None,
+    actor: Annotated[
+        list[str] | None, typer.Option(metavar="ID", help="Actor id; repeatable.")
+    ] = None,
     event_type: Annotated[
         list[str] | None,
-        typer.Option("--type", help="PLOVER event type (e.g. reject); repeatable."),
+        typer.Option("--type", metavar="TYPE", help="PLOVER event type (e.g. reject); repeatable."),
     ] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="Tag; repeatable.")] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Cited source id; repeatable.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(metavar="TAG", help="Tag; repeatable.")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(metavar="ID", help="Cited source id; repeatable.")
+    ] = None,
     publisher: Annotated[
-        list[str] | None, typer.Option(help="Publisher of a cited source; repeatable.")
+        list[str] | None,
+        typer.Option(metavar="NAME", help="Publisher of a cited source; repeatable."),
     ] = None,
     status: Annotated[
-        list[str] | None, typer.Option(help="unsourced, reported or disputed; repeatable.")
+        list[str] | None,
+        typer.Option(metavar="STATUS", help="unsourced, reported or disputed; repeatable."),
     ] = None,
     from_: Annotated[
-        str | None, typer.Option("--from", help="Events that end on or after this EDTF date.")
+        str | None,
+        typer.Option("--from", metavar="DATE", help="Events that end on or after this EDTF date."),
     ] = None,
     to: Annotated[
-        str | None, typer.Option(help="Events that begin on or before the end of this EDTF date.")
+        str | None,
+        typer.Option(
+            metavar="DATE", help="Events that begin on or before the end of this EDTF date."
+        ),
     ] = None,
-    tone_min: Annotated[str | None, typer.Option(help="Lowest tone (-10 to 10).")] = None,
-    tone_max: Annotated[str | None, typer.Option(help="Highest tone (-10 to 10).")] = None,
+    tone_min: Annotated[
+        str | None, typer.Option(metavar="TONE", help="Lowest tone (-10 to 10).")
+    ] = None,
+    tone_max: Annotated[
+        str | None, typer.Option(metavar="TONE", help="Highest tone (-10 to 10).")
+    ] = None,
     updated_since: Annotated[
-        str | None, typer.Option(help="Events changed at or after this RFC 3339 time.")
+        str | None,
+        typer.Option(metavar="TIME", help="Events changed at or after this RFC 3339 time."),
     ] = None,
-    sort: Annotated[str | None, typer.Option(help="date (default), -date or -updated.")] = None,
+    sort: Annotated[
+        str | None, typer.Option(metavar="ORDER", help="date (default), -date or -updated.")
+    ] = None,
     base_url: Annotated[
         str | None,
-        typer.Option(help="The API's public address (https://…), to link each event in ics."),
+        typer.Option(
+            metavar="URL", help="The API's public address (https://…), to link each event in ics."
+        ),
     ] = None,
 ) -> None:
     """Stream every matching event to standard output (the filters of GET /v1/events)."""
@@ -284,20 +346,29 @@ def _silence_stdout() -> None:
         pass
 
 
-@app.command("import")
+@app.command("import", cls=PlainHelp)
 def import_files(
     files: Annotated[
         list[Path],
-        typer.Argument(exists=True, dir_okay=False, help="JSON, NDJSON (.ndjson, .jsonl) or CSV."),
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            metavar="FILE...",
+            help="JSON, NDJSON (.ndjson, .jsonl) or CSV.",
+        ),
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check and count, but keep nothing.")
+        bool, typer.Option("--dry-run", metavar="", help="Check and count, but keep nothing.")
     ] = False,
     mode: Annotated[
-        Mode, typer.Option(help="upsert: create or update; create: new events only.")
+        Mode,
+        typer.Option(
+            metavar="upsert|create", help="upsert: create or update; create: new events only."
+        ),
     ] = Mode.upsert,
     key_name: Annotated[
-        str, typer.Option("--as", help="The name its revisions record as the writer.")
+        str,
+        typer.Option("--as", metavar="NAME", help="The name its revisions record as the writer."),
     ] = "import",
 ) -> None:
     """Load events from files, all or nothing per file (the same rules as POST /v1/imports)."""
@@ -353,10 +424,12 @@ def import_files(
         raise typer.Exit(1)
 
 
-@keys_app.command("create")
+@keys_app.command("create", cls=PlainHelp)
 def keys_create(
-    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
-    scope: Annotated[Scope, typer.Option(help="read, write or admin.")] = Scope.read,
+    name: Annotated[str, typer.Option(metavar="NAME", help="Who or what the key is for.")],
+    scope: Annotated[
+        Scope, typer.Option(metavar="read|write|admin", help="What it may do.")
+    ] = Scope.read,
 ) -> None:
     """Make a key and print it once; its last line is the key alone."""
     settings = _settings()
@@ -371,7 +444,7 @@ def keys_create(
     print(key)
 
 
-@keys_app.command("list")
+@keys_app.command("list", cls=PlainHelp)
 def keys_list() -> None:
     """List keys: prefix, name, scope, when made, last used and revoked."""
     settings = _settings()
@@ -391,9 +464,9 @@ def keys_list() -> None:
     Console().print(table)
 
 
-@keys_app.command("revoke")
+@keys_app.command("revoke", cls=PlainHelp)
 def keys_revoke(
-    prefix: Annotated[str, typer.Argument(help="The key's 8-character prefix.")],
+    prefix: Annotated[str, typer.Argument(metavar="PREFIX", help="The key's 8-character prefix.")],
 ) -> None:
     """Revoke a key: it is refused from then on."""
     settings = _settings()
