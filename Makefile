@@ -15,6 +15,7 @@ PORT ?= 8000
 
 $(RUN_STAMP): pyproject.toml client/pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(PIP) -e . -e ./client
 	touch $(RUN_STAMP)
 

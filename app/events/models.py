@@ -125,45 +125,45 @@ class EventExternalId(SQLModel, table=True):
     value: str = Field(max_length=200)
 
 
-def _doc(description: str, *examples: Any) -> dict[str, Any]:
-    """A field's description and examples, for sqlmodel's Field (which takes no `examples`)."""
-    return {"description": description, "schema_extra": {"examples": list(examples)}}
-
-
 class EventBase(SQLModel):
     title: str = Field(
         min_length=1,
         max_length=500,
-        **_doc(
-            "One line saying what happened.",
-            "Aliyev declines to attend the Non-Aligned Movement summit in Tehran",
-        ),
+        description="One line saying what happened.",
+        schema_extra={
+            "examples": ["Aliyev declines to attend the Non-Aligned Movement summit in Tehran"]
+        },
     )
     summary: str | None = Field(
         default=None,
         max_length=20000,
         sa_type=Text,
-        **_doc("A paragraph of context, or null.", "Azerbaijan's president declined to go."),
+        description="A paragraph of context, or null.",
+        schema_extra={"examples": ["Azerbaijan's president declined to go."]},
     )
     date: str = Field(
         max_length=16,
-        **_doc("When it happened, as EDTF: `2012`, `2012-08`, `2012-08-30`, `2013?`.", "2012-08"),
+        description="When it happened, as EDTF: `2012`, `2012-08`, `2012-08-30`, `2013?`.",
+        schema_extra={"examples": ["2012-08"]},
     )
     end_date: str | None = Field(
         default=None,
         max_length=16,
-        **_doc("For an event that lasts: when it ended (EDTF), or null.", "2013-04-02"),
+        description="For an event that lasts: when it ended (EDTF), or null.",
+        schema_extra={"examples": ["2013-04-02"]},
     )
     type: EventType = Field(
         sa_type=String(16),
         index=True,
-        **_doc("The PLOVER event type (`GET /v1/event-types` lists them).", "reject"),
+        description="The PLOVER event type (`GET /v1/event-types` lists them).",
+        schema_extra={"examples": ["reject"]},
     )
     tone: float | None = Field(
         default=None,
         ge=-10,
         le=10,
-        **_doc("From -10 (hostile) to +10 (friendly), or null when not rated.", -5.0),
+        description="From -10 (hostile) to +10 (friendly), or null when not rated.",
+        schema_extra={"examples": [-5.0]},
     )
 
 
@@ -302,23 +302,43 @@ class Revision(SQLModel, table=True):
 
 
 class Location(SQLModel):
-    name: str | None = Field(default=None, max_length=200, **_doc("The place's name.", "Tehran"))
+    name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The place's name.",
+        schema_extra={"examples": ["Tehran"]},
+    )
     country: CountryCode | None = Field(
-        default=None, **_doc("The place's country (ISO alpha-3 in answers).", "IRN")
+        default=None,
+        description="The place's country (ISO alpha-3 in answers).",
+        schema_extra={"examples": ["IRN"]},
     )
     lat: float | None = Field(
-        default=None, ge=-90, le=90, **_doc("Latitude in degrees (WGS 84).", 35.69)
+        default=None,
+        ge=-90,
+        le=90,
+        description="Latitude in degrees (WGS 84).",
+        schema_extra={"examples": [35.69]},
     )
     lon: float | None = Field(
-        default=None, ge=-180, le=180, **_doc("Longitude in degrees (WGS 84).", 51.39)
+        default=None,
+        ge=-180,
+        le=180,
+        description="Longitude in degrees (WGS 84).",
+        schema_extra={"examples": [51.39]},
     )
 
 
 class ActorRole(SQLModel):
-    id: str = Field(max_length=200, **_doc("An actor's id (`GET /v1/actors`).", "ilham-aliyev"))
+    id: str = Field(
+        max_length=200,
+        description="An actor's id (`GET /v1/actors`).",
+        schema_extra={"examples": ["ilham-aliyev"]},
+    )
     role: Role = Field(
         default=Role.participant,
-        **_doc("`initiator`, `target` or `participant` (the default).", "initiator"),
+        description="`initiator`, `target` or `participant` (the default).",
+        schema_extra={"examples": ["initiator"]},
     )
 
 
@@ -328,10 +348,8 @@ class CitationCreate(SQLModel):
     source_id: str | None = Field(
         default=None,
         max_length=200,
-        **_doc(
-            "An existing source's id (`GET /v1/sources`); or give `source` instead.",
-            "neo-2013-06-21-pivin-iran-azerbaijan",
-        ),
+        description="An existing source's id (`GET /v1/sources`); or give `source` instead.",
+        schema_extra={"examples": ["neo-2013-06-21-pivin-iran-azerbaijan"]},
     )
     source: SourceCreate | None = Field(
         default=None,
@@ -340,19 +358,21 @@ class CitationCreate(SQLModel):
     )
     stance: Stance = Field(
         default=Stance.supports,
-        **_doc(
-            "`supports` (the default) or `disputes`: a disputing citation makes the event "
-            "`disputed`.",
-            "supports",
-        ),
+        description="`supports` (the default) or `disputes`: a disputing citation makes the event "
+        "`disputed`.",
+        schema_extra={"examples": ["supports"]},
     )
     quote: str | None = Field(
         default=None,
         max_length=5000,
-        **_doc("The passage of the source that backs the event.", "Aliyev declined to go."),
+        description="The passage of the source that backs the event.",
+        schema_extra={"examples": ["Aliyev declined to go."]},
     )
     locator: str | None = Field(
-        default=None, max_length=200, **_doc("Where in the source the quote is.", "para. 1")
+        default=None,
+        max_length=200,
+        description="Where in the source the quote is.",
+        schema_extra={"examples": ["para. 1"]},
     )
 
     @model_validator(mode="after")
@@ -365,14 +385,13 @@ class CitationCreate(SQLModel):
 class Link(SQLModel):
     event_id: str = Field(
         max_length=200,
-        **_doc("The other event's id.", "2013-03-30-baku-conference-southern-azerbaijan"),
+        description="The other event's id.",
+        schema_extra={"examples": ["2013-03-30-baku-conference-southern-azerbaijan"]},
     )
     relation: Relation = Field(
-        **_doc(
-            "How this event relates to the other: `responds_to`, `denies`, `follows`, "
-            "`part_of` or `same_as`.",
-            "responds_to",
-        )
+        description="How this event relates to the other: `responds_to`, `denies`, `follows`, "
+        "`part_of` or `same_as`.",
+        schema_extra={"examples": ["responds_to"]},
     )
 
 
@@ -381,109 +400,152 @@ class EventCreate(EventBase):
 
     id: Slug | None = Field(
         default=None,
-        **_doc(
-            "A slug (lower-case letters, digits, hyphens); made from the date and the title "
-            "when left out. It never changes.",
-            "2012-08-aliyev-declines-nam-summit",
-        ),
+        description="A slug (lower-case letters, digits, hyphens); made from the date and the "
+        "title when left out. It never changes.",
+        schema_extra={"examples": ["2012-08-aliyev-declines-nam-summit"]},
     )
     date: EdtfDate = Field(
-        **_doc("When it happened, as EDTF: `2012`, `2012-08`, `2012-08-30`, `2013?`.", "2012-08")
+        description="When it happened, as EDTF: `2012`, `2012-08`, `2012-08-30`, `2013?`.",
+        schema_extra={"examples": ["2012-08"]},
     )
     end_date: EdtfDate | None = Field(
-        default=None, **_doc("For an event that lasts: when it ended (EDTF).", "2013-04-02")
+        default=None,
+        description="For an event that lasts: when it ended (EDTF).",
+        schema_extra={"examples": ["2013-04-02"]},
     )
     countries: list[CountryCode] = Field(
         min_length=1,
         max_length=50,
-        **_doc("The countries involved: ISO alpha-3 or alpha-2, any case.", ["AZE", "IRN"]),
+        description="The countries involved: ISO alpha-3 or alpha-2, any case.",
+        schema_extra={"examples": [["AZE", "IRN"]]},
     )
     tags: list[Tag] = Field(
-        default=[], max_length=50, **_doc("Free words, stored in lower case.", ["summit"])
+        default=[],
+        max_length=50,
+        description="Free words, stored in lower case.",
+        schema_extra={"examples": [["summit"]]},
     )
     location: Location | None = Field(default=None, description="Where it happened, if known.")
     actors: list[ActorRole] = Field(
         default=[],
         max_length=200,
-        **_doc("Actors taking part, by id, with their role.", [{"id": "ilham-aliyev"}]),
+        description="Actors taking part, by id, with their role.",
+        schema_extra={"examples": [[{"id": "ilham-aliyev"}]]},
     )
     citations: list[CitationCreate] = Field(
         default=[],
         max_length=200,
-        **_doc(
-            "The sources that report or dispute it; none makes it `unsourced`.",
-            [{"source_id": "neo-2013-06-21-pivin-iran-azerbaijan", "locator": "para. 1"}],
-        ),
+        description="The sources that report or dispute it; none makes it `unsourced`.",
+        schema_extra={
+            "examples": [
+                [{"source_id": "neo-2013-06-21-pivin-iran-azerbaijan", "locator": "para. 1"}]
+            ]
+        },
     )
     links: list[Link] = Field(
         default=[],
         max_length=200,
-        **_doc(
-            "Typed links to other events.",
-            [{"event_id": "2013-03-30-baku-conference-southern-azerbaijan", "relation": "follows"}],
-        ),
+        description="Typed links to other events.",
+        schema_extra={
+            "examples": [
+                [
+                    {
+                        "event_id": "2013-03-30-baku-conference-southern-azerbaijan",
+                        "relation": "follows",
+                    }
+                ]
+            ]
+        },
     )
     external_ids: dict[str, str] = Field(
         default={},
-        **_doc(
-            "Ids in other data sets, one per data set; used to match on import.",
-            {"acled": "AZE123"},
-        ),
+        description="Ids in other data sets, one per data set; used to match on import.",
+        schema_extra={"examples": [{"acled": "AZE123"}]},
     )
 
 
 class ActorInEvent(SQLModel):
-    id: str = Field(**_doc("The actor's id.", "ilham-aliyev"))
-    name: str = Field(**_doc("The actor's name.", "Ilham Aliyev"))
-    kind: ActorKind = Field(**_doc("What sort of actor.", "person"))
-    country: str | None = Field(**_doc("The actor's country (ISO alpha-3), or null.", "AZE"))
-    role: Role = Field(**_doc("The actor's part in this event.", "initiator"))
+    id: str = Field(description="The actor's id.", schema_extra={"examples": ["ilham-aliyev"]})
+    name: str = Field(description="The actor's name.", schema_extra={"examples": ["Ilham Aliyev"]})
+    kind: ActorKind = Field(
+        description="What sort of actor.", schema_extra={"examples": ["person"]}
+    )
+    country: str | None = Field(
+        description="The actor's country (ISO alpha-3), or null.",
+        schema_extra={"examples": ["AZE"]},
+    )
+    role: Role = Field(
+        description="The actor's part in this event.", schema_extra={"examples": ["initiator"]}
+    )
 
 
 class CitationPublic(SQLModel):
     source: SourcePublic = Field(description="The cited source.")
-    stance: Stance = Field(**_doc("Whether the source supports or disputes the event.", "supports"))
-    quote: str | None = Field(
-        **_doc("The passage of the source that backs the event.", "Aliyev declined to go.")
+    stance: Stance = Field(
+        description="Whether the source supports or disputes the event.",
+        schema_extra={"examples": ["supports"]},
     )
-    locator: str | None = Field(**_doc("Where in the source the quote is.", "para. 1"))
+    quote: str | None = Field(
+        description="The passage of the source that backs the event.",
+        schema_extra={"examples": ["Aliyev declined to go."]},
+    )
+    locator: str | None = Field(
+        description="Where in the source the quote is.", schema_extra={"examples": ["para. 1"]}
+    )
 
 
 class EventPublic(EventBase):
     id: str = Field(
-        **_doc("The event's slug: unique, never changes.", "2012-08-aliyev-declines-nam-summit")
+        description="The event's slug: unique, never changes.",
+        schema_extra={"examples": ["2012-08-aliyev-declines-nam-summit"]},
     )
     date_lower: Date = Field(
-        **_doc(
-            "The first day `date`..`end_date` can cover; filters and order use it.", "2012-08-01"
-        )
+        description="The first day `date`..`end_date` can cover; filters and order use it.",
+        schema_extra={"examples": ["2012-08-01"]},
     )
-    date_upper: Date = Field(**_doc("The last day `date`..`end_date` can cover.", "2012-08-31"))
-    date_precision: Precision = Field(**_doc("`year`, `month` or `day`, from `date`.", "month"))
-    countries: list[str] = Field(**_doc("The countries involved, ISO alpha-3.", ["AZE", "IRN"]))
-    tags: list[str] = Field(**_doc("Free words, lower case, in alphabetical order.", ["summit"]))
+    date_upper: Date = Field(
+        description="The last day `date`..`end_date` can cover.",
+        schema_extra={"examples": ["2012-08-31"]},
+    )
+    date_precision: Precision = Field(
+        description="`year`, `month` or `day`, from `date`.", schema_extra={"examples": ["month"]}
+    )
+    countries: list[str] = Field(
+        description="The countries involved, ISO alpha-3.",
+        schema_extra={"examples": [["AZE", "IRN"]]},
+    )
+    tags: list[str] = Field(
+        description="Free words, lower case, in alphabetical order.",
+        schema_extra={"examples": [["summit"]]},
+    )
     location: Location | None = Field(description="Where it happened, or null.")
     actors: list[ActorInEvent] = Field(description="The actors taking part, with their role.")
     citations: list[CitationPublic] = Field(description="The sources, each with its stance.")
     status: Status = Field(
-        **_doc(
-            "From the citations: `unsourced` (none), `reported` (all support), `disputed` "
-            "(one or more dispute).",
-            "reported",
-        )
+        description="From the citations: `unsourced` (none), `reported` (all support), `disputed` "
+        "(one or more dispute).",
+        schema_extra={"examples": ["reported"]},
     )
     links: list[Link] = Field(description="Its links to other events.")
     linked_from: list[Link] = Field(
         description="Other events' links to this one, each naming the other event."
     )
     external_ids: dict[str, str] = Field(
-        **_doc("Ids in other data sets, by data set.", {"acled": "AZE123"})
+        description="Ids in other data sets, by data set.",
+        schema_extra={"examples": [{"acled": "AZE123"}]},
     )
     version: int = Field(
-        **_doc("1 when created, one more at each write; the ETag, and `If-Match`'s value.", 1)
+        description="1 when created, one more at each write; the ETag, and `If-Match`'s value.",
+        schema_extra={"examples": [1]},
     )
-    created_at: datetime = Field(**_doc("When it was created (UTC).", "2026-12-07T13:00:00Z"))
-    updated_at: datetime = Field(**_doc("When it was last written (UTC).", "2026-12-07T13:00:00Z"))
+    created_at: datetime = Field(
+        description="When it was created (UTC).",
+        schema_extra={"examples": ["2026-12-07T13:00:00Z"]},
+    )
+    updated_at: datetime = Field(
+        description="When it was last written (UTC).",
+        schema_extra={"examples": ["2026-12-07T13:00:00Z"]},
+    )
 
 
 class EventPage(SQLModel):
@@ -491,13 +553,16 @@ class EventPage(SQLModel):
         description="The page of events (only the requested `fields` when given)."
     )
     next_cursor: str | None = Field(
-        **_doc("Pass as `cursor` for the next page; null at the end.", "WyJldmVudHMiXQ")
+        description="Pass as `cursor` for the next page; null at the end.",
+        schema_extra={"examples": ["WyJldmVudHMiXQ"]},
     )
-    total: int | None = Field(default=None, **_doc("All matches; only with include_total=true.", 9))
+    total: int | None = Field(
+        default=None,
+        description="All matches; only with include_total=true.",
+        schema_extra={"examples": [9]},
+    )
     facets: dict[str, dict[str, int]] | None = Field(
         default=None,
-        **_doc(
-            "Counts per value over all matches; only with `facets`.",
-            {"status": {"reported": 8, "disputed": 1}},
-        ),
+        description="Counts per value over all matches; only with `facets`.",
+        schema_extra={"examples": [{"status": {"reported": 8, "disputed": 1}}]},
     )
