@@ -80,8 +80,9 @@ class TimelineBucket(BaseModel):
 class Timeline(BaseModel):
     bucket: Bucket = Field(description="The length of each period, as asked.")
     buckets: list[TimelineBucket] = Field(
-        description="Every period from `from` (or the first with an event) to `to` (or the "
-        "last with an event), oldest first; periods without events are included with count 0, "
+        description="Every period from `from` (or the first with an event; earlier when a "
+        "matching event that overlaps `from` begins before it) to `to` (or the last with an "
+        "event), oldest first; periods without events are included with count 0, "
         "so a chart of the range asked for needs no gap filling. Empty when nothing matches "
         "and the range is open."
     )
