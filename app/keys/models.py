@@ -43,7 +43,7 @@ class ApiKey(ApiKeyBase, table=True):
 class ApiKeyPublic(ApiKeyBase):
     prefix: str = Field(
         description="The key's public part: `dyad_<prefix>_…`; revoke by it.",
-        schema_extra={"examples": ["Ab3dE6gH"]},
+        schema_extra={"examples": ["a8a50015"]},
     )
     created_at: datetime = Field(
         description="When it was made (UTC).", schema_extra={"examples": ["2026-12-07T13:00:00Z"]}

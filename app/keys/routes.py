@@ -38,7 +38,7 @@ class KeyCreate(BaseModel):
 class KeyCreated(ApiKeyPublic):
     key: str = Field(
         description="The key itself: shown this once, stored only as a hash.",
-        examples=["dyad_Ab3dE6gH_q9Xr2LmZ0dWcB1vT8sYkPn4fJ7uHeA5oRi3Ng6Ct-Qw"],
+        examples=["dyad_a8a50015_q9Xr2LmZ0dWcB1vT8sYkPn4fJ7uHeA5oRi3Ng6Ct-Qw"],
     )
 
 
