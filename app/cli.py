@@ -14,6 +14,7 @@ from pydantic.fields import FieldInfo
 from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session, func, select
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from app.core import logs
 from app.core.db import create_db_engine
@@ -29,12 +30,42 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
 
+class _HelpFlag:
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.metavar = ""  # a flag: no `<bool>` beside it
+        return option
+
+
+class PlainHelp(_HelpFlag, TyperCommand):
+    """Help in plain words: `FILE...` and a flag alone, where typer shows Python types
+    (`{files}...`, `<list[Path]>`, `<bool>`). Options name their value with `metavar`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):  # its metavar says it: no type beside it
+                setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        arguments = [p.metavar or p.name or "" for p in self.params if isinstance(p, TyperArgument)]
+        return [self.options_metavar or "[OPTIONS]", *arguments]
+
+
+class PlainGroup(_HelpFlag, TyperGroup):
+    """`dyad --help` and `dyad keys --help` in the same plain words."""
+
+
 app = typer.Typer(
+    cls=PlainGroup,
     help="Dyad: dated events between countries, backed by sources, served as an HTTP API.",
     no_args_is_help=True,
     add_completion=False,
 )
-keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+keys_app = typer.Typer(
+    cls=PlainGroup, help="Create, list and revoke API keys.", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
 T = TypeVar("T")
 err = Console(stderr=True, soft_wrap=True)
@@ -57,7 +88,7 @@ def _migrate(settings: Settings) -> bool:
         engine.dispose()
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def migrate() -> None:
     """Bring the database schema to the newest revision (Alembic)."""
     settings = _settings()
@@ -65,10 +96,11 @@ def migrate() -> None:
     err.print("migrated to the newest revision" if changed else "schema already up to date")
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def seed(
     if_empty: Annotated[
-        bool, typer.Option("--if-empty", help="Load only into a database without events.")
+        bool,
+        typer.Option("--if-empty", metavar="", help="Load only into a database without events."),
     ] = False,
 ) -> None:
     """Load the events of `seed/` (idempotent: a second run changes nothing)."""
@@ -91,11 +123,15 @@ def seed(
     )
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Worker processes (1 or more).")
+    ] = 1,
 ) -> None:
     """Migrate the database if needed, then serve the API with uvicorn."""
     import shutil
@@ -128,7 +164,9 @@ def serve(
             port=port,
             workers=workers,
             log_level=settings.log_level,
-            log_config=logs.config(settings.log_level),
+            log_config=logs.config(
+                settings.log_level, json_lines=logs.wants_json(settings.log_format, sys.stderr)
+            ),
             access_log=False,  # Dyad's own access log has the request id
             proxy_headers=True,
         )
@@ -154,7 +192,9 @@ def _with_query_options(command: Callable[..., None]) -> Callable[..., None]:
             kind, default = bool, False
         elif get_origin(field.annotation) is list:
             kind = list[str] | None
-        info = typer.Option(flag, help=field.description, show_default=False)
+        # Plain words for the value (COUNTRY, FROM), nothing beside a flag.
+        metavar = "" if kind is bool else flag.removeprefix("--").upper()
+        info = typer.Option(flag, metavar=metavar, help=field.description, show_default=False)
         return inspect.Parameter(
             name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, info]
         )
@@ -175,15 +215,20 @@ def _with_query_options(command: Callable[..., None]) -> Callable[..., None]:
     return with_options
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 @_with_query_options
 def export(
     export_format: Annotated[
-        Format, typer.Option("--format", "-f", help="csv, ndjson, ics or timelinejs.")
+        Format,
+        typer.Option(
+            "--format", "-f", metavar="csv|ndjson|ics|timelinejs", help="The format to write."
+        ),
     ],
     base_url: Annotated[
         str | None,
-        typer.Option(help="The API's public address (https://…), to link each event in ics."),
+        typer.Option(
+            metavar="URL", help="The API's public address (https://…), to link each event in ics."
+        ),
     ] = None,
     *,
     params: dict[str, Any],
@@ -276,20 +321,29 @@ def _silence_stdout() -> None:
         pass
 
 
-@app.command("import")
+@app.command("import", cls=PlainHelp)
 def import_files(
     files: Annotated[
         list[Path],
-        typer.Argument(exists=True, dir_okay=False, help="JSON, NDJSON (.ndjson, .jsonl) or CSV."),
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            metavar="FILE...",
+            help="JSON, NDJSON (.ndjson, .jsonl) or CSV.",
+        ),
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check and count, but keep nothing.")
+        bool, typer.Option("--dry-run", metavar="", help="Check and count, but keep nothing.")
     ] = False,
     mode: Annotated[
-        Mode, typer.Option(help="upsert: create or update; create: new events only.")
+        Mode,
+        typer.Option(
+            metavar="upsert|create", help="upsert: create or update; create: new events only."
+        ),
     ] = Mode.upsert,
     key_name: Annotated[
-        str, typer.Option("--as", help="The name its revisions record as the writer.")
+        str,
+        typer.Option("--as", metavar="NAME", help="The name its revisions record as the writer."),
     ] = "import",
 ) -> None:
     """Load events from files, all or nothing per file (the same rules as POST /v1/imports)."""
@@ -345,10 +399,13 @@ def import_files(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def backup(
     file: Annotated[
-        Path, typer.Argument(dir_okay=False, help="The file to write (NDJSON; .gz compresses).")
+        Path,
+        typer.Argument(
+            dir_okay=False, metavar="FILE", help="The file to write (NDJSON; .gz compresses)."
+        ),
     ],
 ) -> None:
     """Write everything readers can see to FILE: events (deleted ones too), their history,
@@ -371,10 +428,13 @@ def backup(
     err.print(f"{file}: backed up " + _counted_rows(counts))
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def restore(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="A file of `dyad backup`.")
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, metavar="FILE", help="A file of `dyad backup`."
+        ),
     ],
 ) -> None:
     """Load a backup into an empty database (migrated first): all of it, or nothing."""
@@ -415,10 +475,12 @@ def _counted_rows(counts: dict[str, int]) -> str:
     return ", ".join(f"{count} {table}" for table, count in counts.items())
 
 
-@keys_app.command("create")
+@keys_app.command("create", cls=PlainHelp)
 def keys_create(
-    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
-    scope: Annotated[Scope, typer.Option(help="read, write or admin.")] = Scope.read,
+    name: Annotated[str, typer.Option(metavar="NAME", help="Who or what the key is for.")],
+    scope: Annotated[
+        Scope, typer.Option(metavar="read|write|admin", help="What it may do.")
+    ] = Scope.read,
 ) -> None:
     """Make a key and print it once; its last line is the key alone."""
     settings = _settings()
@@ -433,7 +495,7 @@ def keys_create(
     print(key)
 
 
-@keys_app.command("list")
+@keys_app.command("list", cls=PlainHelp)
 def keys_list() -> None:
     """List keys: prefix, name, scope, when made, last used and revoked."""
     settings = _settings()
@@ -453,9 +515,9 @@ def keys_list() -> None:
     Console().print(table)
 
 
-@keys_app.command("revoke")
+@keys_app.command("revoke", cls=PlainHelp)
 def keys_revoke(
-    prefix: Annotated[str, typer.Argument(help="The key's 8-character prefix.")],
+    prefix: Annotated[str, typer.Argument(metavar="PREFIX", help="The key's 8-character prefix.")],
 ) -> None:
     """Revoke a key: it is refused from then on."""
     settings = _settings()

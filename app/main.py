@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -63,7 +64,7 @@ def create_app(
 
     app = FastAPI(
         title="Dyad",
-        version="1.0",
+        version=version("dyad"),
         summary="The history of relations between countries, as an API.",
         description=DESCRIPTION,
         lifespan=lifespan,

@@ -1,8 +1,8 @@
 """Iran and Azerbaijan, 2012–2013: the timeline, the disputed claims with the sources on
 each side, and every event in a CSV file for a spreadsheet.
 
-    pip install ./client
-    DYAD_URL=http://127.0.0.1:8000 python examples/iran_azerbaijan.py [out.csv]
+    make run   # in another terminal: serves the seed, and installs the client into .venv
+    DYAD_URL=http://127.0.0.1:8000 .venv/bin/python examples/iran_azerbaijan.py [out.csv]
 """
 
 import csv

@@ -389,3 +389,21 @@ def test_writes_still_need_write_scope_when_reads_are_private(
 
     assert_problem(as_reader, 403)
     assert as_writer.status_code == 201, as_writer.text
+
+
+def test_the_page_explains_itself_when_reads_need_a_key(private_client: TestClient) -> None:
+    response = private_client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<h1>Reading needs a key here</h1>" in response.text
+    assert "<code>DYAD_PUBLIC_READ=false</code>" in response.text
+    assert "dyad keys create --name NAME --scope" in response.text
+    assert "<script" not in response.text  # nothing on it calls the API it may not read
+    assert private_client.get("/static/app.css").status_code == 200  # its stylesheet
+
+
+def test_the_page_is_the_timeline_when_reads_are_public(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert '<script type="module" src="/static/app.js"></script>' in response.text
+    assert "Reading needs a key" not in response.text

@@ -246,3 +246,29 @@ def test_bad_setting_stops_migrate_with_exit_2_and_one_line_naming_it(monkeypatc
     assert "DYAD_PUBLIC_READ" in lines[0]
     assert result.stdout == ""
     assert current_revision(db) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        ([], ["Usage: dyad [OPTIONS] COMMAND [ARGS]..."]),
+        (["import"], ["Usage: dyad import [OPTIONS] FILE...", "--mode upsert|create"]),
+        (["export"], ["--format -f csv|ndjson|ics|timelinejs", "--country COUNTRY", "--from FROM"]),
+        (["serve"], ["--host ADDRESS", "--port PORT", "--workers N"]),
+        (["seed"], ["--if-empty Load only"]),
+        (["keys", "create"], ["--name NAME", "--scope read|write|admin"]),
+        (["keys", "revoke"], ["Usage: dyad keys revoke [OPTIONS] PREFIX"]),
+    ],
+)
+def test_help_names_values_in_plain_words(command, shown):
+    result = runner.invoke(
+        app, [*command, "--help"], prog_name="dyad", env={"COLUMNS": "200", "NO_COLOR": "1"}
+    )
+    assert result.exit_code == 0, result.output
+    plain = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())
+    for words in shown:
+        assert words in plain
+    assert "--help Show this message and exit." in plain
+    # No Python types (`<bool>`, `<list[Path]>`) nor `{files}...`.
+    assert "<" not in plain
+    assert "{" not in plain

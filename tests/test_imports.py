@@ -125,6 +125,7 @@ def test_ndjson_import_reports_the_line_of_broken_json(client, session, auth):
     )
     assert response.status_code == 422
     assert [error["line"] for error in response.json()["errors"]] == [4]
+    assert response.json()["detail"] == "1 of the records is invalid: nothing was imported."
     good = "\n".join(orjson.dumps(record).decode() for record in RECORDS)
     response = client.post(
         "/v1/imports", content=good, headers=auth | {"Content-Type": "application/x-ndjson"}

@@ -24,10 +24,31 @@ class ActorKind(StrEnum):
 
 
 class ActorBase(SQLModel):
-    name: str = Field(min_length=1, max_length=300, index=True)
-    kind: ActorKind = Field(sa_type=String(16))
-    wikidata: str | None = Field(default=None, max_length=20, regex=r"^Q[1-9][0-9]*$")
-    description: str | None = Field(default=None, max_length=2000)
+    name: str = Field(
+        min_length=1,
+        max_length=300,
+        index=True,
+        description="The name in its most common form.",
+        schema_extra={"examples": ["Ilham Aliyev"]},
+    )
+    kind: ActorKind = Field(
+        sa_type=String(16),
+        description="`person`, `organization`, `government`, `media` or `group`.",
+        schema_extra={"examples": ["person"]},
+    )
+    wikidata: str | None = Field(
+        default=None,
+        max_length=20,
+        regex=r"^Q[1-9][0-9]*$",
+        description="Wikidata item id, or null.",
+        schema_extra={"examples": ["Q7184"]},
+    )
+    description: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="One line saying who this is, or null.",
+        schema_extra={"examples": ["President of Azerbaijan."]},
+    )
 
 
 class Actor(ActorBase, table=True):
@@ -65,16 +86,36 @@ actor_usage = table("actor_usage", column("actor_id", String), column("events", 
 class ActorCreate(ActorBase):
     model_config = {"extra": "forbid"}
 
-    id: Slug | None = Field(default=None, max_length=200)
-    country: CountryCode | None = None
-    aliases: list[str] = []
+    id: Slug | None = PydanticField(
+        default=None,
+        max_length=200,
+        description="A slug; made from the name when left out. It never changes.",
+        examples=["ilham-aliyev"],
+    )
+    country: CountryCode | None = PydanticField(
+        default=None,
+        description="The country it belongs to (ISO alpha-3 or alpha-2, any case), or null.",
+        examples=["AZE"],
+    )
+    aliases: list[str] = PydanticField(
+        default=[],
+        description="Other names it goes by; `q` searches them too.",
+        examples=[["Aliyev"]],
+    )
 
 
 class ActorPublic(ActorBase):
-    id: str
-    country: str | None
-    aliases: list[str]
-    version: int
+    id: str = PydanticField(description="Slug: unique, never changes.", examples=["ilham-aliyev"])
+    country: str | None = PydanticField(
+        description="ISO 3166-1 alpha-3 code of the country it belongs to, or null.",
+        examples=["AZE"],
+    )
+    aliases: list[str] = PydanticField(
+        description="Other names it goes by; `q` searches them too.", examples=[["Aliyev"]]
+    )
+    version: int = PydanticField(
+        description="1 when created, one more at each write; `If-Match` takes it.", examples=[1]
+    )
 
 
 # --- read schemas ----------------------------------------------------------------------

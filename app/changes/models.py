@@ -28,17 +28,31 @@ class Revision(SQLModel, table=True):
 
 
 class RevisionPublic(BaseModel):
-    change_id: int = Field(description="Position in the changes feed.")
-    event_id: str
-    version: int
-    action: Literal["create", "update", "delete", "restore"]
-    key_name: str | None = Field(description="The name of the API key that wrote it.")
-    at: datetime = Field(description="When it was written (UTC).")
-    event: dict[str, Any] = Field(description="The whole event as written at this version.")
+    change_id: int = Field(description="Position in the changes feed.", examples=[42])
+    event_id: str = Field(
+        description="The event written.", examples=["2012-08-aliyev-declines-nam-summit"]
+    )
+    version: int = Field(description="The event's version after this change.", examples=[2])
+    action: Literal["create", "update", "delete", "restore"] = Field(
+        description="What the write did.", examples=["update"]
+    )
+    key_name: str | None = Field(
+        description="The name of the API key that wrote it; null for the command line.",
+        examples=["newsroom-editor"],
+    )
+    at: datetime = Field(
+        description="When it was written (UTC).", examples=["2026-12-07T13:00:00Z"]
+    )
+    event: dict[str, Any] = Field(
+        description="The whole event as written at this version (as `GET /v1/events/{id}` "
+        "showed it then).",
+        examples=[{"id": "2012-08-aliyev-declines-nam-summit", "tone": -6.0, "version": 2}],
+    )
 
 
 class ChangesPage(BaseModel):
-    items: list[RevisionPublic]
+    items: list[RevisionPublic] = Field(description="The changes, oldest first.")
     next_cursor: str = Field(
-        description="Pass as `since` to get what comes after; stays the same until there is more."
+        description="Pass as `since` to get what comes after; stays the same until there is more.",
+        examples=["42"],
     )

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -98,12 +98,24 @@ class Unavailable(DyadError):
 class ProblemDetails(BaseModel):
     """An RFC 9457 problem; `errors` lists each invalid input of a 422."""
 
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    instance: str
-    errors: list[dict[str, Any]] | None = None
+    type: str = Field(
+        default="about:blank", description="Always `about:blank`.", examples=["about:blank"]
+    )
+    title: str = Field(description="The status's name.", examples=["Precondition Failed"])
+    status: int = Field(description="The HTTP status.", examples=[412])
+    detail: str = Field(
+        description="What went wrong, and what to do.",
+        examples=['If-Match "1" is stale: the event is at version 2.'],
+    )
+    instance: str = Field(
+        description="The path asked for.",
+        examples=["/v1/events/2012-08-aliyev-declines-nam-summit"],
+    )
+    errors: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="A 422's invalid inputs, each with `loc` (where) and `msg` (why).",
+        examples=[[{"loc": ["query", "from"], "msg": "'2013-02-30' is not a valid calendar date"}]],
+    )
 
 
 def problem_response(

@@ -1,11 +1,12 @@
-"""Logs as JSON lines, each with the id of the request it belongs to.
+"""Logs: one plain line per record on a terminal, JSON lines (each with the id of the request
+it belongs to) for machines.
 
 Nothing here logs headers or bodies, so keys and their secrets never reach a log.
 """
 
 import logging
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TextIO
 
 # The request being served, set by the request id middleware.
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -16,15 +17,25 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        # uvicorn's copy of the message with terminal colour codes: noise in a log file.
+        record.__dict__.pop("color_message", None)
         return True
 
 
-def config(level: str) -> dict[str, Any]:
-    """A logging.config dictionary for Dyad and uvicorn: JSON lines on standard error."""
+def wants_json(log_format: str, stream: TextIO) -> bool:
+    """JSON lines when asked, or by default when the logs go to a file or a pipe."""
+    if log_format == "auto":
+        return not stream.isatty()
+    return log_format == "json"
+
+
+def config(level: str, *, json_lines: bool = True) -> dict[str, Any]:
+    """A logging.config dictionary for Dyad and uvicorn, on standard error: JSON lines, or
+    plain lines for a person at a terminal (`GET /v1/events 200 3.1 ms`)."""
     handler = {
         "class": "logging.StreamHandler",
         "stream": "ext://sys.stderr",
-        "formatter": "json",
+        "formatter": "json" if json_lines else "plain",
         "filters": ["request_id"],
     }
     return {
@@ -37,7 +48,8 @@ def config(level: str) -> dict[str, Any]:
                 "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
                 "json_ensure_ascii": False,
-            }
+            },
+            "plain": {"format": "%(asctime)s %(levelname)s %(message)s", "datefmt": "%H:%M:%S"},
         },
         "handlers": {"default": handler},
         "loggers": {

@@ -41,16 +41,18 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 2)
             access_log.info(
-                "%s %s %s",
+                "%s %s %s %.1f ms",
                 scope["method"],
                 scope["path"],
                 status,
+                duration_ms,
                 extra={
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": duration_ms,
                     # Whose request: a key's public prefix or an address, never a secret.
                     "client": identity(scope),
                 },

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # API reads one process runs at once; the others wait their turn (app/core/read_slots.py).
     concurrent_reads: int = Field(2, ge=1)
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    # auto: plain lines on a terminal, JSON lines when the logs go to a file or a pipe.
+    log_format: Literal["auto", "json", "plain"] = "auto"
 
     @field_validator("database_url")
     @classmethod
@@ -57,7 +59,7 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _lower_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value

@@ -314,33 +314,46 @@ def write_ics(events: Iterable[EventDict], context: ExportContext) -> Iterator[b
 class TimelineDate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    year: int
-    month: int | None = Field(default=None, description="Absent when the date is a year.")
-    day: int | None = Field(default=None, description="Absent when the date is a month.")
+    year: int = Field(description="The year.", examples=[2012])
+    month: int | None = Field(
+        default=None, description="Absent when the date is a year.", examples=[8]
+    )
+    day: int | None = Field(
+        default=None, description="Absent when the date is a month.", examples=[30]
+    )
 
 
 class TimelineText(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    headline: str = Field(description="The title, HTML-escaped.")
-    text: str = Field(description="HTML: the summary, the disputed mark and the sources.")
+    headline: str = Field(
+        description="The title, HTML-escaped.", examples=["Aliyev declines the summit"]
+    )
+    text: str = Field(
+        description="HTML: the summary, the disputed mark and the sources.",
+        examples=["<p>Azerbaijan's president declined to go.</p>"],
+    )
 
 
 class TimelineSlide(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start_date: TimelineDate
+    start_date: TimelineDate = Field(description="The event's date.")
     end_date: TimelineDate | None = Field(default=None, description="Only with an end_date.")
-    display_date: str = Field(examples=["2013 (uncertain)"])
-    text: TimelineText
-    group: str = Field(description="The event type.")
-    unique_id: str = Field(description="The event id.")
+    display_date: str = Field(
+        description="The date as people write it.", examples=["2013 (uncertain)"]
+    )
+    text: TimelineText = Field(description="The slide's headline and text.")
+    group: str = Field(description="The event type.", examples=["reject"])
+    unique_id: str = Field(
+        description="The event id.", examples=["2012-08-aliyev-declines-nam-summit"]
+    )
 
 
 class TimelineTitle(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: TimelineText
+    text: TimelineText = Field(description="The title slide's text.")
 
 
 class TimelineDocument(BaseModel):
@@ -351,8 +364,8 @@ class TimelineDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: TimelineTitle
-    events: list[TimelineSlide]
+    title: TimelineTitle = Field(description="The title slide.")
+    events: list[TimelineSlide] = Field(description="One slide per event, in date order.")
 
 
 TIMELINE_TITLE = {

@@ -1,11 +1,13 @@
 """Events between countries, what they link to, and their revisions."""
 
+from copy import copy
 from datetime import date as Date
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Optional
 
 from pydantic import StringConstraints, create_model, model_validator
+from pydantic.fields import FieldInfo
 from sqlalchemy import Column, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -124,12 +126,45 @@ class EventExternalId(SQLModel, table=True):
 
 
 class EventBase(SQLModel):
-    title: str = Field(min_length=1, max_length=500)
-    summary: str | None = Field(default=None, max_length=20000, sa_type=Text)
-    date: str = Field(max_length=16)
-    end_date: str | None = Field(default=None, max_length=16)
-    type: EventType = Field(sa_type=String(16), index=True)
-    tone: float | None = Field(default=None, ge=-10, le=10)
+    title: str = Field(
+        min_length=1,
+        max_length=500,
+        description="One line saying what happened.",
+        schema_extra={
+            "examples": ["Aliyev declines to attend the Non-Aligned Movement summit in Tehran"]
+        },
+    )
+    summary: str | None = Field(
+        default=None,
+        max_length=20000,
+        sa_type=Text,
+        description="A paragraph of context, or null.",
+        schema_extra={"examples": ["Azerbaijan's president declined to go."]},
+    )
+    date: str = Field(
+        max_length=16,
+        description="When it happened, as EDTF: `2012`, `2012-08`, `2012-08-30`, `2013?`.",
+        schema_extra={"examples": ["2012-08"]},
+    )
+    end_date: str | None = Field(
+        default=None,
+        max_length=16,
+        description="For an event that lasts: when it ended (EDTF), or null.",
+        schema_extra={"examples": ["2013-04-02"]},
+    )
+    type: EventType = Field(
+        sa_type=String(16),
+        index=True,
+        description="The PLOVER event type (`GET /v1/event-types` lists them).",
+        schema_extra={"examples": ["reject"]},
+    )
+    tone: float | None = Field(
+        default=None,
+        ge=-10,
+        le=10,
+        description="From -10 (hostile) to +10 (friendly), or null when not rated.",
+        schema_extra={"examples": [-5.0]},
+    )
 
 
 class Event(EventBase, table=True):
@@ -255,25 +290,78 @@ class DyadMonth(SQLModel, table=True):
 
 
 class Location(SQLModel):
-    name: str | None = Field(default=None, max_length=200)
-    country: CountryCode | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The place's name.",
+        schema_extra={"examples": ["Tehran"]},
+    )
+    country: CountryCode | None = Field(
+        default=None,
+        description="The place's country (ISO alpha-3 in answers).",
+        schema_extra={"examples": ["IRN"]},
+    )
+    lat: float | None = Field(
+        default=None,
+        ge=-90,
+        le=90,
+        description="Latitude in degrees (WGS 84).",
+        schema_extra={"examples": [35.69]},
+    )
+    lon: float | None = Field(
+        default=None,
+        ge=-180,
+        le=180,
+        description="Longitude in degrees (WGS 84).",
+        schema_extra={"examples": [51.39]},
+    )
 
 
 class ActorRole(SQLModel):
-    id: str = Field(max_length=200)
-    role: Role = Role.participant
+    id: str = Field(
+        max_length=200,
+        description="An actor's id (`GET /v1/actors`).",
+        schema_extra={"examples": ["ilham-aliyev"]},
+    )
+    role: Role = Field(
+        default=Role.participant,
+        description="`initiator`, `target` or `participant` (the default).",
+        schema_extra={"examples": ["initiator"]},
+    )
 
 
 class CitationCreate(SQLModel):
     """Names its source by `source_id`, or gives it whole (matched on its normalised URL)."""
 
-    source_id: str | None = Field(default=None, max_length=200)
-    source: SourceCreate | None = None
-    stance: Stance = Stance.supports
-    quote: str | None = Field(default=None, max_length=5000)
-    locator: str | None = Field(default=None, max_length=200)
+    source_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="An existing source's id (`GET /v1/sources`); or give `source` instead.",
+        schema_extra={"examples": ["neo-2013-06-21-pivin-iran-azerbaijan"]},
+    )
+    source: SourceCreate | None = Field(
+        default=None,
+        description="A whole source instead of `source_id`: the one with the same normalised "
+        "`url` is used, or it is created.",
+    )
+    stance: Stance = Field(
+        default=Stance.supports,
+        description="`supports` (the default) or `disputes`: a disputing citation makes the event "
+        "`disputed`.",
+        schema_extra={"examples": ["supports"]},
+    )
+    quote: str | None = Field(
+        default=None,
+        max_length=5000,
+        description="The passage of the source that backs the event.",
+        schema_extra={"examples": ["Aliyev declined to go."]},
+    )
+    locator: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Where in the source the quote is.",
+        schema_extra={"examples": ["para. 1"]},
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> "CitationCreate":
@@ -283,62 +371,181 @@ class CitationCreate(SQLModel):
 
 
 class Link(SQLModel):
-    event_id: str = Field(max_length=200)
-    relation: Relation
+    event_id: str = Field(
+        max_length=200,
+        description="The other event's id.",
+        schema_extra={"examples": ["2013-03-30-baku-conference-southern-azerbaijan"]},
+    )
+    relation: Relation = Field(
+        description="How this event relates to the other: `responds_to`, `denies`, `follows`, "
+        "`part_of` or `same_as`.",
+        schema_extra={"examples": ["responds_to"]},
+    )
 
 
 class EventCreate(EventBase):
     model_config = {"extra": "forbid"}
 
-    id: Slug | None = None
-    date: EdtfDate
-    end_date: EdtfDate | None = None
-    countries: list[CountryCode] = Field(min_length=1, max_length=50)
-    tags: list[Tag] = Field(default=[], max_length=50)
-    location: Location | None = None
-    actors: list[ActorRole] = Field(default=[], max_length=200)
-    citations: list[CitationCreate] = Field(default=[], max_length=200)
-    links: list[Link] = Field(default=[], max_length=200)
-    external_ids: dict[str, str] = {}
+    id: Slug | None = Field(
+        default=None,
+        description="A slug (lower-case letters, digits, hyphens); made from the date and the "
+        "title when left out. It never changes.",
+        schema_extra={"examples": ["2012-08-aliyev-declines-nam-summit"]},
+    )
+    date: EdtfDate = Field(
+        description="When it happened, as EDTF: `2012`, `2012-08`, `2012-08-30`, `2013?`.",
+        schema_extra={"examples": ["2012-08"]},
+    )
+    end_date: EdtfDate | None = Field(
+        default=None,
+        description="For an event that lasts: when it ended (EDTF).",
+        schema_extra={"examples": ["2013-04-02"]},
+    )
+    countries: list[CountryCode] = Field(
+        min_length=1,
+        max_length=50,
+        description="The countries involved: ISO alpha-3 or alpha-2, any case.",
+        schema_extra={"examples": [["AZE", "IRN"]]},
+    )
+    tags: list[Tag] = Field(
+        default=[],
+        max_length=50,
+        description="Free words, stored in lower case.",
+        schema_extra={"examples": [["summit"]]},
+    )
+    location: Location | None = Field(default=None, description="Where it happened, if known.")
+    actors: list[ActorRole] = Field(
+        default=[],
+        max_length=200,
+        description="Actors taking part, by id, with their role.",
+        schema_extra={"examples": [[{"id": "ilham-aliyev"}]]},
+    )
+    citations: list[CitationCreate] = Field(
+        default=[],
+        max_length=200,
+        description="The sources that report or dispute it; none makes it `unsourced`.",
+        schema_extra={
+            "examples": [
+                [{"source_id": "neo-2013-06-21-pivin-iran-azerbaijan", "locator": "para. 1"}]
+            ]
+        },
+    )
+    links: list[Link] = Field(
+        default=[],
+        max_length=200,
+        description="Typed links to other events.",
+        schema_extra={
+            "examples": [
+                [
+                    {
+                        "event_id": "2013-03-30-baku-conference-southern-azerbaijan",
+                        "relation": "follows",
+                    }
+                ]
+            ]
+        },
+    )
+    external_ids: dict[str, str] = Field(
+        default={},
+        description="Ids in other data sets, one per data set; used to match on import.",
+        schema_extra={"examples": [{"acled": "AZE123"}]},
+    )
 
 
 class ActorInEvent(SQLModel):
-    id: str
-    name: str
-    kind: ActorKind
-    country: str | None
-    role: Role
+    id: str = Field(description="The actor's id.", schema_extra={"examples": ["ilham-aliyev"]})
+    name: str = Field(description="The actor's name.", schema_extra={"examples": ["Ilham Aliyev"]})
+    kind: ActorKind = Field(
+        description="What sort of actor.", schema_extra={"examples": ["person"]}
+    )
+    country: str | None = Field(
+        description="The actor's country (ISO alpha-3), or null.",
+        schema_extra={"examples": ["AZE"]},
+    )
+    role: Role = Field(
+        description="The actor's part in this event.", schema_extra={"examples": ["initiator"]}
+    )
 
 
 class CitationPublic(SQLModel):
-    source: SourcePublic
-    stance: Stance
-    quote: str | None
-    locator: str | None
+    source: SourcePublic = Field(description="The cited source.")
+    stance: Stance = Field(
+        description="Whether the source supports or disputes the event.",
+        schema_extra={"examples": ["supports"]},
+    )
+    quote: str | None = Field(
+        description="The passage of the source that backs the event.",
+        schema_extra={"examples": ["Aliyev declined to go."]},
+    )
+    locator: str | None = Field(
+        description="Where in the source the quote is.", schema_extra={"examples": ["para. 1"]}
+    )
 
 
 class EventPublic(EventBase):
-    id: str
-    date_lower: Date
-    date_upper: Date
-    date_precision: Precision
-    countries: list[str]
-    tags: list[str]
-    location: Location | None
-    actors: list[ActorInEvent]
-    citations: list[CitationPublic]
-    status: Status
-    links: list[Link]
-    linked_from: list[Link]
-    external_ids: dict[str, str]
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    id: str = Field(
+        description="The event's slug: unique, never changes.",
+        schema_extra={"examples": ["2012-08-aliyev-declines-nam-summit"]},
+    )
+    date_lower: Date = Field(
+        description="The first day `date`..`end_date` can cover; filters and order use it.",
+        schema_extra={"examples": ["2012-08-01"]},
+    )
+    date_upper: Date = Field(
+        description="The last day `date`..`end_date` can cover.",
+        schema_extra={"examples": ["2012-08-31"]},
+    )
+    date_precision: Precision = Field(
+        description="`year`, `month` or `day`, from `date`.", schema_extra={"examples": ["month"]}
+    )
+    countries: list[str] = Field(
+        description="The countries involved, ISO alpha-3.",
+        schema_extra={"examples": [["AZE", "IRN"]]},
+    )
+    tags: list[str] = Field(
+        description="Free words, lower case, in alphabetical order.",
+        schema_extra={"examples": [["summit"]]},
+    )
+    location: Location | None = Field(description="Where it happened, or null.")
+    actors: list[ActorInEvent] = Field(description="The actors taking part, with their role.")
+    citations: list[CitationPublic] = Field(description="The sources, each with its stance.")
+    status: Status = Field(
+        description="From the citations: `unsourced` (none), `reported` (all support), `disputed` "
+        "(one or more dispute).",
+        schema_extra={"examples": ["reported"]},
+    )
+    links: list[Link] = Field(description="Its links to other events.")
+    linked_from: list[Link] = Field(
+        description="Other events' links to this one, each naming the other event."
+    )
+    external_ids: dict[str, str] = Field(
+        description="Ids in other data sets, by data set.",
+        schema_extra={"examples": [{"acled": "AZE123"}]},
+    )
+    version: int = Field(
+        description="1 when created, one more at each write; the ETag, and `If-Match`'s value.",
+        schema_extra={"examples": [1]},
+    )
+    created_at: datetime = Field(
+        description="When it was created (UTC).",
+        schema_extra={"examples": ["2026-12-07T13:00:00Z"]},
+    )
+    updated_at: datetime = Field(
+        description="When it was last written (UTC).",
+        schema_extra={"examples": ["2026-12-07T13:00:00Z"]},
+    )
 
 
 # An item of a page asked for with `fields`: the fields of EventPublic, only those named.
+def _optional(info: FieldInfo) -> FieldInfo:
+    """The same field, described and exemplified alike, but absent unless asked for."""
+    optional = copy(info)
+    optional.default = None
+    return optional
+
+
 _OPTIONAL: dict[str, Any] = {
-    name: (Optional[info.annotation], None)  # noqa: UP045 (annotation is a runtime value)
+    name: (Optional[info.annotation], _optional(info))  # noqa: UP045 (a runtime value)
     for name, info in EventPublic.model_fields.items()
 }
 EventFields = create_model(
@@ -351,11 +558,16 @@ class EventPage(SQLModel):
         description="The page of events (only the requested `fields` when given)."
     )
     next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null at the end."
+        description="Pass as `cursor` for the next page; null at the end.",
+        schema_extra={"examples": ["WyJldmVudHMiXQ"]},
     )
     total: int | None = Field(
-        default=None, description="All matches; only with include_total=true."
+        default=None,
+        description="All matches; only with include_total=true.",
+        schema_extra={"examples": [9]},
     )
     facets: dict[str, dict[str, int]] | None = Field(
-        default=None, description="Counts per value over all matches; only with `facets`."
+        default=None,
+        description="Counts per value over all matches; only with `facets`.",
+        schema_extra={"examples": [{"status": {"reported": 8, "disputed": 1}}]},
     )

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import Session
 
 from app.changes import service as history
@@ -163,11 +163,15 @@ def cite_event(
 
 
 class EventTypeInfo(BaseModel):
-    type: str
-    description: str
-    mode: str
-    orientation: str
-    count: int
+    type: str = Field(description="The PLOVER type, as `type` takes it.", examples=["reject"])
+    description: str = Field(
+        description="What the type covers.", examples=["Reject a proposal or a demand."]
+    )
+    mode: str = Field(description="`verbal` or `material`.", examples=["verbal"])
+    orientation: str = Field(
+        description="`cooperative` or `conflictual`.", examples=["conflictual"]
+    )
+    count: int = Field(description="Events (not deleted) of this type.", examples=[3])
 
 
 @router.get("/event-types", response_model=list[EventTypeInfo], summary="List event types")

@@ -17,13 +17,17 @@ router = APIRouter(prefix="/v1", tags=["imports"])
 
 
 class ImportResult(BaseModel):
-    created: int = Field(description="New events.")
-    updated: int = Field(description="Stored events that the import changed.")
-    unchanged: int = Field(description="Stored events equal to their record: no new version.")
-    errors: list[dict[str, object]] = Field(
-        default=[], description="Empty on success: a failed import answers 422 listing them."
+    created: int = Field(description="New events.", examples=[1])
+    updated: int = Field(description="Stored events that the import changed.", examples=[0])
+    unchanged: int = Field(
+        description="Stored events equal to their record: no new version.", examples=[0]
     )
-    dry_run: bool = Field(description="True when nothing was kept.")
+    errors: list[dict[str, object]] = Field(
+        default=[],
+        description="Empty on success: a failed import answers 422 listing them.",
+        examples=[[]],
+    )
+    dry_run: bool = Field(description="True when nothing was kept.", examples=[False])
 
 
 async def request_body(request: Request) -> bytes:

@@ -256,8 +256,9 @@ class _Import:
         errors = self.report.errors
         if errors:
             errors.sort(key=lambda error: error["line"])
+            verb = "is" if len(errors) == 1 else "are"
             raise InvalidRecords(
-                f"{len(errors)} of the records are invalid: nothing was imported.", errors=errors
+                f"{len(errors)} of the records {verb} invalid: nothing was imported.", errors=errors
             )
         return self.report
 

@@ -16,8 +16,17 @@ class Scope(StrEnum):
 
 
 class ApiKeyBase(SQLModel):
-    name: str = Field(min_length=1, max_length=100)
-    scope: Scope = Field(sa_type=String(8))
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Who or what uses the key; revisions record it as `key_name`.",
+        schema_extra={"examples": ["newsroom-editor"]},
+    )
+    scope: Scope = Field(
+        sa_type=String(8),
+        description="`read`, `write` (also reads) or `admin` (also manages keys).",
+        schema_extra={"examples": ["write"]},
+    )
 
 
 class ApiKey(ApiKeyBase, table=True):
@@ -32,7 +41,18 @@ class ApiKey(ApiKeyBase, table=True):
 
 
 class ApiKeyPublic(ApiKeyBase):
-    prefix: str
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    prefix: str = Field(
+        description="The key's public part: `dyad_<prefix>_…`; revoke by it.",
+        schema_extra={"examples": ["a8a50015"]},
+    )
+    created_at: datetime = Field(
+        description="When it was made (UTC).", schema_extra={"examples": ["2026-12-07T13:00:00Z"]}
+    )
+    last_used_at: datetime | None = Field(
+        description="When it last authorised a request (UTC), or null.",
+        schema_extra={"examples": ["2026-12-07T14:00:00Z"]},
+    )
+    revoked_at: datetime | None = Field(
+        description="When it was revoked (UTC), or null while it works.",
+        schema_extra={"examples": [None]},
+    )

@@ -22,12 +22,24 @@ router = APIRouter(
 class KeyCreate(BaseModel):
     model_config = {"extra": "forbid"}
 
-    name: str = Field(min_length=1, max_length=100, examples=["newsroom-editor"])
-    scope: Scope = Scope.read
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Who or what will use the key; revisions record it as `key_name`.",
+        examples=["newsroom-editor"],
+    )
+    scope: Scope = Field(
+        default=Scope.read,
+        description="`read` (the default), `write` (also reads) or `admin` (also manages keys).",
+        examples=["write"],
+    )
 
 
 class KeyCreated(ApiKeyPublic):
-    key: str = Field(description="The key itself: shown this once, stored only as a hash.")
+    key: str = Field(
+        description="The key itself: shown this once, stored only as a hash.",
+        examples=["dyad_a8a50015_q9Xr2LmZ0dWcB1vT8sYkPn4fJ7uHeA5oRi3Ng6Ct-Qw"],
+    )
 
 
 @router.get("", response_model=list[ApiKeyPublic], summary="List keys")

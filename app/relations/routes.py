@@ -47,7 +47,8 @@ def pair(
         Dyad,
         Path(
             description="Two country codes joined by a hyphen, in either order and any case: "
-            "`AZE-IRN`, `IRN-AZE` and `az-ir` are the same pair."
+            "`AZE-IRN`, `IRN-AZE` and `az-ir` are the same pair.",
+            examples=["AZE-IRN"],
         ),
     ],
     filters: Annotated[EventFilter, Query()],

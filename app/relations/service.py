@@ -32,11 +32,16 @@ class RelationsQuery(Filters):
 
 class Partner(BaseModel):
     country: str = Field(description="The partner's ISO 3166 alpha-3 code.", examples=["AZE"])
-    count: int = Field(description="Matching events that involve both countries.")
-    first_date: date = Field(description="The earliest date_lower of those events.")
-    last_date: date = Field(description="The latest date_upper of those events.")
+    count: int = Field(description="Matching events that involve both countries.", examples=[9])
+    first_date: date = Field(
+        description="The earliest date_lower of those events.", examples=["2012-01-01"]
+    )
+    last_date: date = Field(
+        description="The latest date_upper of those events.", examples=["2013-06-21"]
+    )
     tone_mean: float | None = Field(
-        description="The mean tone of those events that have one; null when none has."
+        description="The mean tone of those events that have one; null when none has.",
+        examples=[-3.2],
     )
 
 
@@ -49,22 +54,27 @@ class Partners(BaseModel):
 
 
 class TopActor(BaseModel):
-    id: str
-    name: str
-    kind: ActorKind
-    country: str | None
-    count: int = Field(description="The pair's events this actor takes part in.")
+    id: str = Field(description="The actor's id.", examples=["ilham-aliyev"])
+    name: str = Field(description="The actor's name.", examples=["Ilham Aliyev"])
+    kind: ActorKind = Field(description="What sort of actor.", examples=["person"])
+    country: str | None = Field(description="The actor's country, or null.", examples=["AZE"])
+    count: int = Field(description="The pair's events this actor takes part in.", examples=[2])
 
 
 class PairRelation(BaseModel):
     countries: list[str] = Field(
         description="The two countries, in alphabetical order.", examples=[["AZE", "IRN"]]
     )
-    count: int = Field(description="Matching events that involve both countries.")
-    first_date: date | None = Field(description="The earliest date_lower; null without events.")
-    last_date: date | None = Field(description="The latest date_upper; null without events.")
+    count: int = Field(description="Matching events that involve both countries.", examples=[9])
+    first_date: date | None = Field(
+        description="The earliest date_lower; null without events.", examples=["2012-01-01"]
+    )
+    last_date: date | None = Field(
+        description="The latest date_upper; null without events.", examples=["2013-06-21"]
+    )
     tone_mean: float | None = Field(
-        description="The mean tone of the events that have one; null when none has."
+        description="The mean tone of the events that have one; null when none has.",
+        examples=[-3.2],
     )
     by_type: dict[str, int] = Field(
         description="The events counted by PLOVER type, most frequent first.",
@@ -78,7 +88,9 @@ class PairRelation(BaseModel):
     top_actors: list[TopActor] = Field(
         description=f"The {TOP_ACTORS} actors in most of the pair's events, then by id."
     )
-    disputed: int = Field(description="How many of the events have status `disputed`.")
+    disputed: int = Field(
+        description="How many of the events have status `disputed`.", examples=[1]
+    )
 
 
 def partners(session: Session, query: RelationsQuery) -> Partners:

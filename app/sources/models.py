@@ -37,13 +37,43 @@ HttpUrl = Annotated[str, AfterValidator(normalise_url), Field(max_length=2000)]
 
 
 class SourceBase(SQLModel):
-    title: str = Field(min_length=1, max_length=500)
-    publisher: str | None = Field(default=None, max_length=200, index=True)
-    author: str | None = Field(default=None, max_length=300)
-    published: str | None = Field(default=None, max_length=16)
-    kind: SourceKind = Field(default=SourceKind.other, sa_type=String(16))
+    title: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The title of the article, statement or report.",
+        schema_extra={"examples": ["Iran-Azerbaijan: Conflict or Friendship?"]},
+    )
+    publisher: str | None = Field(
+        default=None,
+        max_length=200,
+        index=True,
+        description="Who published it, or null.",
+        schema_extra={"examples": ["New Eastern Outlook"]},
+    )
+    author: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Who wrote it, or null.",
+        schema_extra={"examples": ["Sergey Pivin"]},
+    )
+    published: str | None = Field(
+        default=None,
+        max_length=16,
+        description="When it was published (EDTF), or null.",
+        schema_extra={"examples": ["2013-06-21"]},
+    )
+    kind: SourceKind = Field(
+        default=SourceKind.other,
+        sa_type=String(16),
+        description="`news`, `opinion`, `official`, `analysis`, `academic` or `other` "
+        "(the default).",
+        schema_extra={"examples": ["opinion"]},
+    )
     language: str | None = Field(
-        default=None, max_length=35, schema_extra={"examples": ["en", "az", "fa"]}
+        default=None,
+        max_length=35,
+        description="Its language, as a BCP 47 tag, or null.",
+        schema_extra={"examples": ["en", "az", "fa"]},
     )
 
 
@@ -95,10 +125,27 @@ source_citation = table(
 class SourceCreate(SourceBase):
     model_config = {"extra": "forbid"}
 
-    id: Slug | None = Field(default=None, max_length=200)
-    url: HttpUrl
-    archive_url: HttpUrl | None = None
-    published: EdtfDate | None = None
+    id: Slug | None = PydanticField(
+        default=None,
+        max_length=200,
+        description="A slug; made from the publisher, date and title when left out.",
+        examples=["neo-2013-06-21-pivin-iran-azerbaijan"],
+    )
+    url: HttpUrl = PydanticField(
+        description="Where to read it: an absolute http(s) URL, unique once normalised "
+        "(scheme and host in lower case, no fragment).",
+        examples=["https://journal-neo.org/2013/06/21/iran-azerbaijan-conflict-or-friendship/"],
+    )
+    archive_url: HttpUrl | None = PydanticField(
+        default=None,
+        description="A copy in a web archive, or null.",
+        examples=["https://web.archive.org/web/2013/https://journal-neo.org/"],
+    )
+    published: EdtfDate | None = PydanticField(
+        default=None,
+        description="When it was published (EDTF), or null.",
+        examples=["2013-06-21"],
+    )
 
     @field_validator("language")
     @classmethod
@@ -109,10 +156,21 @@ class SourceCreate(SourceBase):
 
 
 class SourcePublic(SourceBase):
-    id: str
-    url: str
-    archive_url: str | None
-    version: int
+    id: str = PydanticField(
+        description="Slug: unique, never changes.",
+        examples=["neo-2013-06-21-pivin-iran-azerbaijan"],
+    )
+    url: str = PydanticField(
+        description="Where to read it (normalised: unique).",
+        examples=["https://journal-neo.org/2013/06/21/iran-azerbaijan-conflict-or-friendship/"],
+    )
+    archive_url: str | None = PydanticField(
+        description="A copy in a web archive, or null.",
+        examples=["https://web.archive.org/web/2013/https://journal-neo.org/"],
+    )
+    version: int = PydanticField(
+        description="1 when created, one more at each write; `If-Match` takes it.", examples=[1]
+    )
 
 
 # --- read schemas ----------------------------------------------------------------------

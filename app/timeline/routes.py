@@ -25,9 +25,11 @@ dated less precisely than the bucket.
 
 An event counts in the period of its `date_lower` (the first day its date can mean), so a
 year-precision event counts in January of that year in a month bucket: `imprecise` says how
-many such events a period holds. Every period from the first to the last that has an event is
-listed, empty ones with `count: 0`. More than {MAX_PERIODS:,} periods (e.g. `bucket=day` over
-decades) is a 422: choose a coarser bucket or narrow `from`/`to`.""",
+many such events a period holds. Every period from `from` to `to` is listed, empty ones with
+`count: 0`, and so are earlier ones where a matching event that overlaps `from` begins; without
+`from` (or `to`) the periods start at the first (or end at the last) that has an event.
+More than {MAX_PERIODS:,} periods (e.g. `bucket=day` over decades) is a 422: choose a coarser
+bucket or narrow `from`/`to`.""",
 )
 def timeline(
     session: SessionDep,

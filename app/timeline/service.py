@@ -58,7 +58,9 @@ class TimelineBucket(BaseModel):
     )
     start: date = Field(description="The period's first day.", examples=["2012-08-01"])
     end: date = Field(description="The period's last day.", examples=["2012-08-31"])
-    count: int = Field(description="Matching events whose date_lower is in the period.")
+    count: int = Field(
+        description="Matching events whose date_lower is in the period.", examples=[1]
+    )
     tone_mean: float | None = Field(
         description="The mean tone of those events that have one; null when none has.",
         examples=[-5.0],
@@ -70,15 +72,17 @@ class TimelineBucket(BaseModel):
     imprecise: int = Field(
         description="How many of the events are dated less precisely than the bucket (to a "
         "year in a month bucket; to a month or a year in a day bucket): they count here only "
-        "because their date range starts here."
+        "because their date range starts here.",
+        examples=[0],
     )
 
 
 class Timeline(BaseModel):
-    bucket: Bucket
+    bucket: Bucket = Field(description="The length of each period, as asked.")
     buckets: list[TimelineBucket] = Field(
-        description="Every period from `from` (or the first with an event) to `to` (or the "
-        "last with an event), oldest first; periods without events are included with count 0, "
+        description="Every period from `from` (or the first with an event; earlier when a "
+        "matching event that overlaps `from` begins before it) to `to` (or the last with an "
+        "event), oldest first; periods without events are included with count 0, "
         "so a chart of the range asked for needs no gap filling. Empty when nothing matches "
         "and the range is open."
     )

@@ -7,7 +7,7 @@ a `default-src 'self'` Content-Security-Policy.
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
@@ -30,9 +30,12 @@ class _RevalidatedFiles(StaticFiles):
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
-def page() -> FileResponse:
+def page(request: Request) -> FileResponse:
+    # The page reads the public API: without public reads it could only show errors, so a
+    # page saying why (and what to do) takes its place.
+    public = request.app.state.settings.public_read
     return FileResponse(
-        HERE / "index.html",
+        HERE / ("index.html" if public else "private.html"),
         media_type="text/html; charset=utf-8",
         headers={"Cache-Control": REVALIDATE},
     )

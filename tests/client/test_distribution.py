@@ -1,4 +1,5 @@
-"""dyad-client is its own distribution: httpx is its one dependency, pandas an extra."""
+"""dyad-client is its own distribution: httpx is its one dependency, pandas (and matplotlib, for
+.plot()) extras."""
 
 import subprocess
 import sys
@@ -14,7 +15,10 @@ def test_the_client_depends_on_httpx_alone_with_pandas_as_an_extra():
     project = tomllib.loads((CLIENT / "pyproject.toml").read_text())["project"]
     assert (project["name"], project["version"]) == ("dyad-client", dyad_client.__version__)
     assert [dependency.split(">")[0] for dependency in project["dependencies"]] == ["httpx"]
-    assert project["optional-dependencies"] == {"pandas": ["pandas>=2.2"]}
+    assert project["optional-dependencies"] == {
+        "pandas": ["pandas>=2.2"],
+        "plot": ["pandas>=2.2", "matplotlib>=3.8"],
+    }
     assert project["scripts"] == {"dyad-client": "dyad_client.cli:main"}
 
 
