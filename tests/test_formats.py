@@ -13,8 +13,8 @@ from sqlalchemy import insert
 
 from app.events import formats
 from app.events.filters import EventQuery
-from app.events.formats import CSV_COLUMNS, ExportContext, TimelineDocument
-from app.events.models import Event, EventCountry
+from app.events.formats import CSV_COLUMNS, ExportContext
+from app.events.models import Event, EventCountry, TimelineDocument
 from tests.factories import make_actor, make_event, make_source
 
 SEED_COUNT = 11

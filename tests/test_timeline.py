@@ -13,7 +13,7 @@ from app.core.countries import to_alpha3
 from app.core.dates import parse, span
 from app.core.db import utcnow
 from app.events.models import Event
-from app.timeline.service import Timeline
+from app.timeline.models import Timeline
 from tests.factories import make_event
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "seed"

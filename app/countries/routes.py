@@ -1,25 +1,14 @@
 """The HTTP surface of the vocabularies in use: countries and tags, with their counts."""
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
 
 from app.core.countries import country_name
 from app.core.db import SessionDep
 from app.core.http import LIST_CACHE_CONTROL
 from app.countries import service
+from app.countries.models import CountryCount, TagCount
 
 router = APIRouter(prefix="/v1", tags=["vocabulary"])
-
-
-class CountryCount(BaseModel):
-    code: str = Field(description="ISO 3166-1 alpha-3 code.", examples=["AZE"])
-    name: str = Field(description="Its short English name (ISO 3166).", examples=["Azerbaijan"])
-    count: int = Field(description="How many events involve it.", examples=[10])
-
-
-class TagCount(BaseModel):
-    tag: str = Field(description="The tag, in lower case.", examples=["diplomacy"])
-    count: int = Field(description="How many events carry it.", examples=[9])
 
 
 @router.get("/countries", response_model=list[CountryCount], summary="List countries with events")

@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 
 import icalendar
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from app.events import citation, service
@@ -309,63 +308,6 @@ def write_ics(events: Iterable[EventDict], context: ExportContext) -> Iterator[b
 
 
 # --- TimelineJS -------------------------------------------------------------------------
-
-
-class TimelineDate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    year: int = Field(description="The year.", examples=[2012])
-    month: int | None = Field(
-        default=None, description="Absent when the date is a year.", examples=[8]
-    )
-    day: int | None = Field(
-        default=None, description="Absent when the date is a month.", examples=[30]
-    )
-
-
-class TimelineText(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    headline: str = Field(
-        description="The title, HTML-escaped.", examples=["Aliyev declines the summit"]
-    )
-    text: str = Field(
-        description="HTML: the summary, the disputed mark and the sources.",
-        examples=["<p>Azerbaijan's president declined to go.</p>"],
-    )
-
-
-class TimelineSlide(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    start_date: TimelineDate = Field(description="The event's date.")
-    end_date: TimelineDate | None = Field(default=None, description="Only with an end_date.")
-    display_date: str = Field(
-        description="The date as people write it.", examples=["2013 (uncertain)"]
-    )
-    text: TimelineText = Field(description="The slide's headline and text.")
-    group: str = Field(description="The event type.", examples=["reject"])
-    unique_id: str = Field(
-        description="The event id.", examples=["2012-08-aliyev-declines-nam-summit"]
-    )
-
-
-class TimelineTitle(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: TimelineText = Field(description="The title slide's text.")
-
-
-class TimelineDocument(BaseModel):
-    """`format=timelinejs`: a TimelineJS 3 JSON document, one slide per event.
-
-    The schema of what `write_timelinejs` streams, for the API's documentation and tests.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: TimelineTitle = Field(description="The title slide.")
-    events: list[TimelineSlide] = Field(description="One slide per event, in date order.")
 
 
 TIMELINE_TITLE = {

@@ -6,7 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Optional
 
-from pydantic import StringConstraints, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, create_model, model_validator
+from pydantic import Field as PydanticField  # sqlmodel's Field takes no examples
 from pydantic.fields import FieldInfo
 from sqlalchemy import Column, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, Relationship, SQLModel
@@ -571,3 +572,80 @@ class EventPage(SQLModel):
         description="Counts per value over all matches; only with `facets`.",
         schema_extra={"examples": [{"status": {"reported": 8, "disputed": 1}}]},
     )
+
+
+# --- the answers of GET /v1/event-types and of format=timelinejs --------------------------
+
+
+class EventTypeInfo(BaseModel):
+    type: str = PydanticField(
+        description="The PLOVER type, as `type` takes it.",
+        examples=["reject"],
+    )
+    description: str = PydanticField(
+        description="What the type covers.", examples=["Reject a proposal or a demand."]
+    )
+    mode: str = PydanticField(description="`verbal` or `material`.", examples=["verbal"])
+    orientation: str = PydanticField(
+        description="`cooperative` or `conflictual`.", examples=["conflictual"]
+    )
+    count: int = PydanticField(description="Events (not deleted) of this type.", examples=[3])
+
+
+class TimelineDate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = PydanticField(description="The year.", examples=[2012])
+    month: int | None = PydanticField(
+        default=None, description="Absent when the date is a year.", examples=[8]
+    )
+    day: int | None = PydanticField(
+        default=None, description="Absent when the date is a month.", examples=[30]
+    )
+
+
+class TimelineText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    headline: str = PydanticField(
+        description="The title, HTML-escaped.", examples=["Aliyev declines the summit"]
+    )
+    text: str = PydanticField(
+        description="HTML: the summary, the disputed mark and the sources.",
+        examples=["<p>Azerbaijan's president declined to go.</p>"],
+    )
+
+
+class TimelineSlide(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start_date: TimelineDate = PydanticField(description="The event's date.")
+    end_date: TimelineDate | None = PydanticField(
+        default=None, description="Only with an end_date."
+    )
+    display_date: str = PydanticField(
+        description="The date as people write it.", examples=["2013 (uncertain)"]
+    )
+    text: TimelineText = PydanticField(description="The slide's headline and text.")
+    group: str = PydanticField(description="The event type.", examples=["reject"])
+    unique_id: str = PydanticField(
+        description="The event id.", examples=["2012-08-aliyev-declines-nam-summit"]
+    )
+
+
+class TimelineTitle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: TimelineText = PydanticField(description="The title slide's text.")
+
+
+class TimelineDocument(BaseModel):
+    """`format=timelinejs`: a TimelineJS 3 JSON document, one slide per event.
+
+    The schema of what `write_timelinejs` streams, for the API's documentation and tests.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: TimelineTitle = PydanticField(description="The title slide.")
+    events: list[TimelineSlide] = PydanticField(description="One slide per event, in date order.")

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime
 from sqlmodel import Session
 
 from app.changes import service as history
@@ -16,7 +16,7 @@ from app.events import citation, formats, public, service
 from app.events.citation import Style
 from app.events.filters import EventQuery, Format
 from app.events.formats import ExportContext
-from app.events.models import EventPage, EventPublic
+from app.events.models import EventPage, EventPublic, EventTypeInfo, TimelineDocument
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -33,7 +33,7 @@ _EXPORT_CONTENT: dict[str, Any] = {export.media_type: {} for export in formats.E
 @router.get(
     "/events",
     # JSON pages, or with format=timelinejs the TimelineJS document (JSON too).
-    response_model=EventPage | formats.TimelineDocument,
+    response_model=EventPage | TimelineDocument,
     responses={200: {"content": _EXPORT_CONTENT}, **problem_responses(400, 422)},
     summary="List events",
 )
@@ -160,18 +160,6 @@ def cite_event(
     url = str(request.url_for("get_event", event_id=event["id"]))
     text = citation.cite(event, url, style, utcnow().date())
     return Response(text, media_type=f"{citation.MEDIA_TYPES[style]}; charset=utf-8")
-
-
-class EventTypeInfo(BaseModel):
-    type: str = Field(description="The PLOVER type, as `type` takes it.", examples=["reject"])
-    description: str = Field(
-        description="What the type covers.", examples=["Reject a proposal or a demand."]
-    )
-    mode: str = Field(description="`verbal` or `material`.", examples=["verbal"])
-    orientation: str = Field(
-        description="`cooperative` or `conflictual`.", examples=["conflictual"]
-    )
-    count: int = Field(description="Events (not deleted) of this type.", examples=[3])
 
 
 @router.get("/event-types", response_model=list[EventTypeInfo], summary="List event types")

@@ -3,6 +3,8 @@
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField  # sqlmodel's Field takes no examples
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -55,4 +57,30 @@ class ApiKeyPublic(ApiKeyBase):
     revoked_at: datetime | None = Field(
         description="When it was revoked (UTC), or null while it works.",
         schema_extra={"examples": [None]},
+    )
+
+
+# --- the schemas of /v1/keys -----------------------------------------------------------
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = PydanticField(
+        min_length=1,
+        max_length=100,
+        description="Who or what will use the key; revisions record it as `key_name`.",
+        examples=["newsroom-editor"],
+    )
+    scope: Scope = PydanticField(
+        default=Scope.read,
+        description="`read` (the default), `write` (also reads) or `admin` (also manages keys).",
+        examples=["write"],
+    )
+
+
+class KeyCreated(ApiKeyPublic):
+    key: str = PydanticField(
+        description="The key itself: shown this once, stored only as a hash.",
+        examples=["dyad_a8a50015_q9Xr2LmZ0dWcB1vT8sYkPn4fJ7uHeA5oRi3Ng6Ct-Qw"],
     )

@@ -3,13 +3,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel, Field
 
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.keys import service
 from app.keys.auth import require
-from app.keys.models import ApiKeyPublic, Scope
+from app.keys.models import ApiKeyPublic, KeyCreate, KeyCreated, Scope
 
 router = APIRouter(
     prefix="/v1/keys",
@@ -17,29 +16,6 @@ router = APIRouter(
     dependencies=[require(Scope.admin)],
     responses=problem_responses(401, 403),
 )
-
-
-class KeyCreate(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    name: str = Field(
-        min_length=1,
-        max_length=100,
-        description="Who or what will use the key; revisions record it as `key_name`.",
-        examples=["newsroom-editor"],
-    )
-    scope: Scope = Field(
-        default=Scope.read,
-        description="`read` (the default), `write` (also reads) or `admin` (also manages keys).",
-        examples=["write"],
-    )
-
-
-class KeyCreated(ApiKeyPublic):
-    key: str = Field(
-        description="The key itself: shown this once, stored only as a hash.",
-        examples=["dyad_a8a50015_q9Xr2LmZ0dWcB1vT8sYkPn4fJ7uHeA5oRi3Ng6Ct-Qw"],
-    )
 
 
 @router.get("", response_model=list[ApiKeyPublic], summary="List keys")

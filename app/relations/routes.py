@@ -9,7 +9,7 @@ from app.core.errors import problem_responses
 from app.core.http import LIST_CACHE_CONTROL
 from app.events.filters import Dyad, EventFilter
 from app.relations import service
-from app.relations.service import PairRelation, Partners, RelationsQuery
+from app.relations.models import PairRelation, Partners, RelationsQuery
 
 router = APIRouter(prefix="/v1", tags=["relations"])
 

@@ -9,7 +9,8 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import LIST_CACHE_CONTROL
 from app.timeline import service
-from app.timeline.service import MAX_PERIODS, Timeline, TimelineQuery
+from app.timeline.models import Timeline, TimelineQuery
+from app.timeline.service import MAX_PERIODS
 
 router = APIRouter(prefix="/v1", tags=["timeline"])
 
