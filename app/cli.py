@@ -3,6 +3,7 @@
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -17,6 +18,7 @@ from app.core.db import create_db_engine
 from app.core.errors import DyadError
 from app.core.migrate import upgrade
 from app.core.settings import Settings, describe_error, get_settings
+from app.datasets.service import DatasetFormat
 from app.events.formats import ExportFormat
 from app.imports.service import Mode
 from app.keys import service as keys
@@ -24,6 +26,8 @@ from app.keys.models import Scope
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
+
+    from app.datasets.service import DatasetReport
 
 
 app = typer.Typer(
@@ -286,8 +290,24 @@ def _silence_stdout() -> None:
 def import_files(
     files: Annotated[
         list[Path],
-        typer.Argument(exists=True, dir_okay=False, help="JSON, NDJSON (.ndjson, .jsonl) or CSV."),
+        typer.Argument(
+            exists=True,
+            help="JSON, NDJSON (.ndjson, .jsonl) or CSV; with --format, a dataset's files, "
+            ".zip or .gz archives of them, or folders.",
+        ),
     ],
+    dataset: Annotated[
+        DatasetFormat | None,
+        typer.Option(
+            "--format",
+            help="Read the files as a public dataset: gdelt, gdelt-mentions, polecat, icews "
+            "or acled (see the README's 'Loading public datasets').",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="With --format: a row that makes no event aborts the file."),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and count, but keep nothing.")
     ] = False,
@@ -302,6 +322,15 @@ def import_files(
     from app.core.db import begin_write, refresh_statistics, session_factory
     from app.imports import service as imports
 
+    if dataset is not None:
+        _import_datasets(dataset, files, strict=strict, dry_run=dry_run, key_name=key_name)
+        return
+    if folders := [str(path) for path in files if path.is_dir()]:
+        err.print(
+            f"[red]error:[/red] {', '.join(folders)}: a folder is read only with --format",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     settings = _settings()
     _migrate(settings)
     engine = create_db_engine(settings.database_url, sqlite_cache_mb=256)
@@ -349,6 +378,72 @@ def import_files(
         engine.dispose()
     if failed:
         raise typer.Exit(1)
+
+
+def _import_datasets(
+    fmt: DatasetFormat, paths: list[Path], *, strict: bool, dry_run: bool, key_name: str
+) -> None:
+    """`dyad import --format …`: each path in its own transaction, then its report."""
+    from app.core.db import begin_write, refresh_statistics, session_factory
+    from app.datasets import service as datasets
+    from app.datasets.rows import opened
+    from app.imports.service import InvalidRecords
+
+    settings = _settings()
+    _migrate(settings)
+    engine = create_db_engine(settings.database_url, sqlite_cache_mb=256)
+    failed = wrote = False
+    try:
+        for path in paths:
+            with session_factory(engine)() as session, _progress(sys.stderr.isatty()) as bar:
+                begin_write(session)
+                task = bar.add_task(path.name, total=None)
+                try:
+                    report = datasets.import_dataset(
+                        session,
+                        fmt,
+                        opened([path]),
+                        strict=strict,
+                        key_name=key_name,
+                        on_row=partial(bar.advance, task),
+                    )
+                except (datasets.StrictStop, InvalidRecords) as error:
+                    session.rollback()
+                    failed = True
+                    err.print(f"[red]{path}:[/red] {error.detail}", highlight=False)
+                    for problem in error.extra.get("errors", []):
+                        err.print(
+                            f"  line {problem['line']}: {problem['problem']}", highlight=False
+                        )
+                    continue
+                if dry_run:
+                    session.rollback()
+                else:
+                    session.commit()
+            _print_report(path, report, dry_run)
+            wrote = wrote or (not dry_run and bool(report.created or report.updated))
+        if wrote:
+            refresh_statistics(engine)
+    finally:
+        engine.dispose()
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_report(path: Path, report: "DatasetReport", dry_run: bool) -> None:
+    verb = "would import" if dry_run else "imported"
+    err.print(
+        f"{path}: {report.rows} rows read; {verb} {report.created} created, "
+        f"{report.updated} updated, {report.unchanged} unchanged, {report.deleted} deleted; "
+        f"{sum(report.skipped.values())} skipped",
+        highlight=False,
+    )
+    for reason, count in sorted(report.skipped.items(), key=lambda item: -item[1]):
+        err.print(f"  skipped, {reason}: {count}", highlight=False)
+    for problem in report.unparsable:
+        err.print(
+            f"  {problem['file']}, line {problem['line']}: {problem['problem']}", highlight=False
+        )
 
 
 @keys_app.command("create")

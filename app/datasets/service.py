@@ -1,0 +1,275 @@
+"""Importing a public dataset's files: rows to event bodies, fed to the import path.
+
+Each file is read as it streams: its rows become event bodies (app.datasets.<format>), the
+actors they name are created batch by batch, and the bodies go through
+app.imports.service.import_records, the path of every import, so that a re-import matches
+events by their ids (made from the dataset's own) and changes nothing. A row that makes no
+event is counted by reason and never aborts the file, unless `strict`: then the first one
+aborts it, and the caller rolls the transaction back.
+"""
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from http import HTTPStatus
+from itertools import chain, islice
+from typing import IO, Any
+
+from sqlalchemy import select, true, tuple_
+from sqlmodel import Session, col
+
+from app.actors.service import ensure_actors
+from app.core.errors import DyadError
+from app.datasets import acled, gdelt, icews, polecat
+from app.datasets.codes import Reason
+from app.datasets.rows import STAMP, Parsed, Row, Skipped, open_text
+from app.events.models import Event, EventExternalId, EventPublic
+from app.events.service import publish
+from app.events.writes import delete_event, writable
+from app.imports.service import BATCH_SIZE, Mode, import_records
+from app.sources.models import normalise_url
+
+
+class DatasetFormat(StrEnum):
+    gdelt = "gdelt"
+    gdelt_mentions = "gdelt-mentions"
+    polecat = "polecat"
+    icews = "icews"
+    acled = "acled"
+
+
+READERS = {
+    DatasetFormat.gdelt: gdelt.read,
+    DatasetFormat.polecat: polecat.read,
+    DatasetFormat.icews: icews.read,
+    DatasetFormat.acled: acled.read,
+}
+
+# Unparsable lines listed one by one in a report; past this many they are only counted.
+LISTED = 100
+
+
+@dataclass
+class DatasetReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    unparsable: list[dict[str, Any]] = field(default_factory=list)
+    on_row: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def read(self, rows: int = 1) -> None:
+        self.rows += rows
+        if self.on_row is not None:
+            for _ in range(rows):
+                self.on_row()
+
+    def skip(self, name: str, skipped: Skipped) -> None:
+        self.skipped[skipped.reason.value] = self.skipped.get(skipped.reason.value, 0) + 1
+        if skipped.reason == Reason.unparsable and len(self.unparsable) < LISTED:
+            self.unparsable.append({"file": name, "line": skipped.line, "problem": skipped.detail})
+
+
+class StrictStop(DyadError):
+    """--strict: a row made no event, so nothing of the file was imported."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+def import_dataset(
+    session: Session,
+    fmt: DatasetFormat,
+    files: Iterable[tuple[str, IO[bytes]]],
+    *,
+    strict: bool = False,
+    mode: Mode = Mode.upsert,
+    key_name: str | None = None,
+    on_row: Callable[[], None] | None = None,
+) -> DatasetReport:
+    """Import every file of `files` in the session's transaction; the caller commits.
+
+    `on_row` is called for each row read (a progress bar's advance).
+    """
+    report = DatasetReport(on_row=on_row)
+    for name, stream in files:
+        text = open_text(stream)
+        if fmt == DatasetFormat.gdelt_mentions:
+            parsed: Iterator[Any] = gdelt.mentions(text)
+            records = _mentioned(session, name, parsed, report, strict)
+        elif fmt == DatasetFormat.acled:
+            header = text.readline()
+            lines = chain([header], text)
+            if acled.is_deletions(next(csv.reader([header]), [])):
+                _delete(session, name, acled.deleted_ids(lines), report, key_name)
+                continue
+            records = _created(session, name, acled.read(lines), report, strict)
+        else:
+            records = _created(session, name, READERS[fmt](text), report, strict)
+        result = import_records(session, records, mode=mode, key_name=key_name)
+        report.created += result.created
+        report.updated += result.updated
+        report.unchanged += result.unchanged
+    return report
+
+
+def _counted(
+    name: str, parsed: Iterable[Any], report: DatasetReport, strict: bool
+) -> Iterator[Any]:
+    """The rows that make something; the others counted, or with `strict` the end."""
+    for item in parsed:
+        report.read()
+        if isinstance(item, Skipped):
+            if strict:
+                raise StrictStop(
+                    f"{name}, line {item.line}: {item.reason}"
+                    + (f" ({item.detail})" if item.detail else "")
+                    + "; nothing was imported (strict)."
+                )
+            report.skip(name, item)
+            continue
+        yield item
+
+
+def _created(
+    session: Session, name: str, parsed: Iterable[Parsed], report: DatasetReport, strict: bool
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, event body) for the import path, each batch's actors created before it."""
+    rows: Iterator[Row] = _counted(name, parsed, report, strict)
+    while batch := list(islice(rows, BATCH_SIZE)):
+        batch = _kept(session, name, batch, report)
+        ensure_actors(session, [body for row in batch for body in row.actors])
+        yield from ((row.line, row.body) for row in batch)
+
+
+def _kept(session: Session, name: str, batch: list[Row], report: DatasetReport) -> list[Row]:
+    """The rows to import, those of stored events with what was added to them since.
+
+    A row older than the stored event (ACLED's timestamp) is skipped. A re-import rewrites
+    what the dataset gives, but keeps the citations (a mention, a
+    curator's source), tags and links added to the event since: the row's own citations
+    come first, then those of other sources. A row of an event deleted in Dyad (by an ACLED
+    deletions list, or by hand) is skipped: a re-import never brings it back.
+    """
+    ids = [row.body["id"] for row in batch]
+    stored = list(session.scalars(select(Event).where(col(Event.id).in_(ids))))
+    deleted = {event.id for event in stored if event.deleted_at is not None}
+    live = {e.id: e for e in publish(session, [e for e in stored if e.deleted_at is None])}
+    kept = []
+    for row in batch:
+        event_id = row.body["id"]
+        if event_id in deleted:
+            report.skip(name, Skipped(row.line, Reason.deleted, event_id))
+            continue
+        if event_id in live:
+            newest = max(_stamps(live[event_id]), default=None)
+            if row.stamp is not None and newest is not None and row.stamp < newest:
+                report.skip(name, Skipped(row.line, Reason.older, event_id))
+                continue
+            row.body = _with_additions(row.body, live[event_id])
+        kept.append(row)
+    return kept
+
+
+def _stamps(event: EventPublic) -> Iterator[int]:
+    for citation in event.citations:
+        match = STAMP.search(citation.locator or "")
+        if match:
+            yield int(match.group(1))
+
+
+def _with_additions(body: dict[str, Any], event: EventPublic) -> dict[str, Any]:
+    given = {normalise_url(c["source"]["url"]) for c in body["citations"]}
+    stored = writable(event)
+    added = [
+        citation
+        for citation, public in zip(stored["citations"], event.citations, strict=True)
+        if public.source.url not in given
+    ]
+    tags = body["tags"] + [tag for tag in event.tags if tag not in body["tags"]]
+    return body | {
+        "citations": body["citations"] + added,
+        "tags": tags,
+        "links": stored["links"],
+    }
+
+
+def _stored(
+    session: Session, scheme: str, values: Iterable[str], *, live: bool = True
+) -> dict[str, str]:
+    """external id value -> the event holding it (if `live`, not deleted), for one scheme."""
+    wanted = sorted(set(values))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 5000):
+        pairs = [(scheme, value) for value in wanted[start : start + 5000]]
+        rows = session.execute(
+            select(col(EventExternalId.value), col(EventExternalId.event_id))
+            .join(Event, col(Event.id) == col(EventExternalId.event_id))
+            .where(
+                tuple_(col(EventExternalId.scheme), col(EventExternalId.value)).in_(pairs),
+                col(Event.deleted_at).is_(None) if live else true(),
+            )
+        )
+        found.update({value: event_id for value, event_id in rows})
+    return found
+
+
+def _mentioned(
+    session: Session, name: str, parsed: Iterable[Any], report: DatasetReport, strict: bool
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Stored GDELT events as whole records with the articles that mention them added.
+
+    An article already cited is not cited twice, so a re-import changes nothing; a mention
+    of an event that was not imported (no two countries, no type, another day's file) is
+    counted, not an error.
+    """
+    mentions = _counted(name, parsed, report, strict)
+    while batch := list(islice(mentions, BATCH_SIZE)):
+        held = _stored(session, "gdelt", (event_id for _line, event_id, _c in batch))
+        events = {
+            event.id: event
+            for event in publish(
+                session,
+                list(session.scalars(select(Event).where(col(Event.id).in_(held.values())))),
+            )
+        }
+        records: dict[str, tuple[int, dict[str, Any]]] = {}
+        cited: dict[str, set[str]] = {}
+        for line, gdelt_id, citation in batch:
+            event_id = held.get(gdelt_id)
+            if event_id is None:
+                report.skip(name, Skipped(line, Reason.not_found, gdelt_id))
+                continue
+            if event_id not in records:
+                records[event_id] = (line, writable(events[event_id]))
+                cited[event_id] = {c.source.url for c in events[event_id].citations}
+            url = normalise_url(citation["source"]["url"])
+            if url not in cited[event_id]:
+                cited[event_id].add(url)
+                records[event_id][1]["citations"].append(citation)
+        yield from records.values()
+
+
+def _delete(
+    session: Session,
+    name: str,
+    ids: Iterable[tuple[int, str]],
+    report: DatasetReport,
+    key_name: str | None,
+) -> None:
+    """Soft-delete the ACLED events of a deletions list; ids not imported are counted."""
+    pending = iter(ids)
+    while batch := list(islice(pending, BATCH_SIZE)):
+        report.read(len(batch))
+        values = [value for _line, value in batch]
+        held = _stored(session, "acled", values)
+        known = _stored(session, "acled", values, live=False)
+        for line, value in batch:
+            if value in held:
+                delete_event(session, held.pop(value), if_match=None, key_name=key_name)
+                report.deleted += 1
+            else:
+                reason = Reason.deleted if value in known else Reason.not_found
+                report.skip(name, Skipped(line, reason, value))
