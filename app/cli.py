@@ -407,7 +407,7 @@ def _import_datasets(
                         key_name=key_name,
                         on_row=partial(bar.advance, task),
                     )
-                except (datasets.StrictStop, InvalidRecords) as error:
+                except (datasets.StrictStop, datasets.UnreadableFile, InvalidRecords) as error:
                     session.rollback()
                     failed = True
                     err.print(f"[red]{path}:[/red] {error.detail}", highlight=False)

@@ -9,6 +9,8 @@ aborts it, and the caller rolls the transaction back.
 """
 
 import csv
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -73,6 +75,12 @@ class DatasetReport:
             self.unparsable.append({"file": name, "line": skipped.line, "problem": skipped.detail})
 
 
+class UnreadableFile(DyadError):
+    """A broken archive (.zip, .gz) or a file that can't be read."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
 class StrictStop(DyadError):
     """--strict: a row made no event, so nothing of the file was imported."""
 
@@ -94,6 +102,22 @@ def import_dataset(
     `on_row` is called for each row read (a progress bar's advance).
     """
     report = DatasetReport(on_row=on_row)
+    try:
+        _import_files(session, fmt, files, report, strict, mode, key_name)
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as error:
+        raise UnreadableFile(f"The file can't be read: {error}; nothing was imported.") from None
+    return report
+
+
+def _import_files(
+    session: Session,
+    fmt: DatasetFormat,
+    files: Iterable[tuple[str, IO[bytes]]],
+    report: DatasetReport,
+    strict: bool,
+    mode: Mode,
+    key_name: str | None,
+) -> None:
     for name, stream in files:
         text = open_text(stream)
         if fmt == DatasetFormat.gdelt_mentions:
@@ -112,7 +136,6 @@ def import_dataset(
         report.created += result.created
         report.updated += result.updated
         report.unchanged += result.unchanged
-    return report
 
 
 def _counted(

@@ -1,0 +1,336 @@
+"""Importing GDELT, POLECAT, ICEWS and ACLED files: each sample file's report, the events it
+makes, and re-imports that change nothing (tests/data/datasets/, written to the published
+layouts with their tricky rows)."""
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from sqlmodel import Session, func, select
+
+from app.datasets.rows import opened
+from app.datasets.service import (
+    DatasetFormat,
+    DatasetReport,
+    StrictStop,
+    UnreadableFile,
+    import_dataset,
+)
+from app.events.models import Event, Revision
+from app.events.service import get_event
+
+DATA = Path(__file__).parent / "data" / "datasets"
+GDELT = "20240519153000.export.CSV"
+MENTIONS = "20240519153000.mentions.CSV"
+
+
+def load(session: Session, fmt: str, *names: str, **options: Any) -> DatasetReport:
+    return import_dataset(
+        session, DatasetFormat(fmt), opened([DATA / name for name in names]), **options
+    )
+
+
+def summary(report: DatasetReport) -> dict[str, Any]:
+    return {
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "deleted": report.deleted,
+        "skipped": report.skipped,
+    }
+
+
+def event(session: Session, event_id: str) -> dict[str, Any]:
+    return dict(orjson.loads(orjson.dumps(get_event(session, event_id))))
+
+
+def revisions(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Revision)).one()
+
+
+def test_a_gdelt_export_file_imports_with_its_report(session):
+    report = load(session, "gdelt", GDELT)
+    assert summary(report) == {
+        "rows": 16,
+        "created": 9,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "skipped": {
+            "CAMEO root without PLOVER type": 2,  # 0211 and 010
+            "no two countries": 2,  # a blank Actor2CountryCode, and AZE with AZE
+            "region or bloc code": 2,  # EUR and MEA
+            "unparsable line": 1,
+        },
+    }
+    assert report.unparsable == [{"file": GDELT, "line": 9, "problem": "5 columns, not 61"}]
+
+
+def test_a_gdelt_row_becomes_a_machine_coded_event_citing_its_article(session):
+    load(session, "gdelt", GDELT)
+    visit = event(session, "gdelt-1171598031")
+    assert {k: visit[k] for k in ("title", "date", "type", "tone", "countries", "tags")} == {
+        "title": "Azerbaijan → Iran: Make a visit",
+        "date": "2024-05-19",
+        "type": "consult",
+        "tone": 1.9,  # GoldsteinScale
+        "countries": ["AZE", "IRN"],
+        "tags": ["gdelt", "imported", "machine-coded"],
+    }
+    assert [(a["id"], a["kind"], a["country"], a["role"]) for a in visit["actors"]] == [
+        ("azerbaijan", "government", "AZE", "initiator"),
+        ("iran", "government", "IRN", "target"),
+    ]
+    [citation] = visit["citations"]
+    assert citation["locator"] == "GLOBALEVENTID 1171598031"
+    assert {
+        k: citation["source"][k] for k in ("url", "title", "publisher", "kind", "published")
+    } == {
+        "url": "https://www.trend.az/azerbaijan/politics/3901234-aliyev-visits-tehran.html",
+        "title": "Aliyev visits tehran",
+        "publisher": "trend.az",
+        "kind": "news",
+        "published": "2024-05-19",
+    }
+    assert visit["external_ids"] == {"gdelt": "1171598031"}
+    assert visit["status"] == "reported"
+    assert visit["location"] == {
+        "name": "Baku, Baki, Azerbaijan",
+        "country": None,  # ActionGeo_CountryCode is FIPS 10-4, not ISO
+        "lat": 40.3953,
+        "lon": 49.8822,
+    }
+
+
+def test_gdelt_country_exceptions_and_leading_zeros(session):
+    load(session, "gdelt", GDELT)
+    assert event(session, "gdelt-1171598036")["countries"] == ["SRB", "XKX"]  # KSV
+    assert event(session, "gdelt-1171598037")["countries"] == ["IDN", "TLS"]  # TMP
+    truce = event(session, "gdelt-1171598040")
+    assert (truce["type"], truce["title"]) == (
+        "retreat",
+        "United States → Iran: Declare truce, ceasefire",
+    )
+    assert event(session, "gdelt-1171598044")["type"] == "coerce"  # 163, an exception
+    assert event(session, "gdelt-1171598046")["type"] == "retreat"  # 084
+    assert event(session, "gdelt-1171598038")["tone"] == -10.0
+
+
+def test_a_row_without_a_web_address_cites_gdelt_itself(session):
+    load(session, "gdelt", GDELT)
+    [citation] = event(session, "gdelt-1171598042")["citations"]
+    assert citation["source"]["url"] == "https://www.gdeltproject.org/"
+    assert citation["locator"] == "GLOBALEVENTID 1171598042; source: BBC Monitoring"
+
+
+def test_reimporting_a_gdelt_file_changes_nothing(session):
+    load(session, "gdelt", GDELT)
+    before = revisions(session)
+    again = load(session, "gdelt", GDELT)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 9)
+    assert revisions(session) == before
+
+
+def test_mentions_add_every_other_article_as_a_citation(session):
+    load(session, "gdelt", GDELT)
+    report = load(session, "gdelt-mentions", MENTIONS)
+    assert summary(report) == {
+        "rows": 7,
+        "created": 0,
+        "updated": 2,
+        "unchanged": 0,
+        "deleted": 0,
+        "skipped": {
+            "event not imported": 1,  # 1171598032 made no event (CAMEO 0211)
+            "mention without a web address": 1,
+            "unparsable line": 1,
+        },
+    }
+    visit = event(session, "gdelt-1171598031")
+    # The first mention is the SOURCEURL already cited: not cited twice.
+    assert [(c["source"]["publisher"], c["stance"], c["locator"]) for c in visit["citations"]] == [
+        ("trend.az", "supports", "GLOBALEVENTID 1171598031"),
+        ("en.irna.ir", "supports", "mention, confidence 80%, tone 3.1"),
+        ("apa.az", "supports", "mention, confidence 60%, tone 2.0"),
+    ]
+    # Re-importing either file keeps the mentions and changes nothing.
+    assert load(session, "gdelt", GDELT).unchanged == 9
+    assert load(session, "gdelt-mentions", MENTIONS).unchanged == 2
+    assert len(event(session, "gdelt-1171598031")["citations"]) == 3
+
+
+def test_polecat_files_of_both_header_layouts_import(session):
+    report = load(session, "polecat", "polecat-2024-05-19.txt", "polecat-2024-05-20.txt")
+    assert summary(report) == {
+        "rows": 10,
+        "created": 5,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "skipped": {
+            "region or bloc code": 2,  # IGO, and EUR (the European Union)
+            "no two countries": 1,
+            "unknown event code": 1,  # CRIME is not one of Dyad's types
+            "unparsable line": 1,
+        },
+    }
+    assert report.unparsable == [
+        {"file": "polecat-2024-05-19.txt", "line": 9, "problem": "3 cells, not 40"}
+    ]
+    meeting = event(session, "polecat-20240519-aze-irn-0001")
+    assert {k: meeting[k] for k in ("title", "date", "type", "tone", "countries")} == {
+        "title": "Ilham Aliyev → Ebrahim Raisi: consult",
+        "date": "2024-05-19",
+        "type": "consult",
+        "tone": 1.0,
+        "countries": ["AZE", "IRN"],
+    }
+    assert meeting["summary"] == (
+        "Machine-coded by POLECAT: CONSULT (visit), contexts: diplomatic. "
+        "Reported by Trend News Agency, 2024-05-19."
+    )
+    assert [(c["source"]["url"], c["locator"]) for c in meeting["citations"]] == [
+        ("https://doi.org/10.7910/DVN/AJGVIT", "Event ID 20240519-AZE-IRN-0001, version 1.1")
+    ]
+    assert meeting["location"] == {
+        "name": "Giz Galasi",
+        "country": "AZE",
+        "lat": 39.09,
+        "lon": 46.88,
+    }
+    # The newer layout: "Event Intensity", and a header naming a Headline its rows lack.
+    threat = event(session, "polecat-20240520-irn-isr-0102")
+    assert (threat["type"], threat["tone"], threat["countries"]) == (
+        "threaten",
+        -6.5,
+        ["IRN", "ISR"],
+    )
+    assert event(session, "polecat-20240519-xkx-srb-0007")["countries"] == ["SRB", "XKX"]
+    again = load(session, "polecat", "polecat-2024-05-19.txt", "polecat-2024-05-20.txt")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
+
+
+def test_an_icews_file_imports_with_its_report(session):
+    report = load(session, "icews", "icews-2013.tab")
+    assert summary(report) == {
+        "rows": 11,
+        "created": 6,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "skipped": {
+            "CAMEO root without PLOVER type": 1,
+            "unknown event code": 1,  # 13y
+            "unknown country": 1,  # Atlantis
+            "no two countries": 1,
+            "unparsable line": 1,
+        },
+    }
+    hosted = event(session, "icews-20715001-2013-03-30")
+    assert {k: hosted[k] for k in ("title", "type", "tone", "countries", "external_ids")} == {
+        "title": "Azerbaijan → Iran: Host a visit",
+        "type": "consult",
+        "tone": 2.8,
+        "countries": ["AZE", "IRN"],
+        "external_ids": {"icews": "20715001:2013-03-30"},
+    }
+    # The same Event ID on another date is another event.
+    assert event(session, "icews-20715001-2014-06-02")["type"] == "agree"
+    assert event(session, "icews-20715003-2013-03-31")["countries"] == ["ISR", "PSE"]
+    assert event(session, "icews-20715004-2013-03-31")["countries"] == ["RUS", "UKR"]
+    again = load(session, "icews", "icews-2013.tab")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 6)
+
+
+def test_acled_export_then_newer_export_then_deletions(session):
+    first = load(session, "acled", "acled-2024-05.csv")
+    assert summary(first) == {
+        "rows": 7,
+        "created": 4,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "skipped": {
+            "no two countries": 1,  # protesters in Azerbaijan: one country
+            "ACLED type without PLOVER type": 1,  # Other
+            "unparsable line": 1,
+        },
+    }
+    clash = event(session, "acled-aze1001")
+    assert {k: clash[k] for k in ("type", "date", "tone", "countries", "tags")} == {
+        "type": "assault",
+        "date": "2024-05-19",
+        "tone": None,
+        "countries": ["ARM", "AZE"],
+        "tags": ["acled", "imported"],  # coded by people: not machine-coded
+    }
+    assert [(a["role"], a["kind"], a["country"]) for a in clash["actors"]] == [
+        ("participant", "government", "AZE"),
+        ("participant", "government", "ARM"),
+    ]
+    assert event(session, "acled-arm2002")["date"] == "2024-05-18~"  # time_precision 2
+    assert event(session, "acled-irn4004")["date"] == "2024-05"  # time_precision 3
+    assert event(session, "acled-xkx5005")["countries"] == ["SRB", "XKX"]  # iso 0, Kosovo
+
+    newer = load(session, "acled", "acled-2024-05-update.csv")
+    assert (newer.created, newer.updated, newer.unchanged) == (0, 1, 1)
+    assert "two soldiers were killed" in event(session, "acled-aze1001")["summary"]
+    # The older export again: its older row never replaces the newer one.
+    older = load(session, "acled", "acled-2024-05.csv")
+    assert older.skipped["older than the stored event"] == 1
+    assert older.updated == 0
+
+    deletions = load(session, "acled", "acled-deletions.csv")
+    assert summary(deletions) == {
+        "rows": 2,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 1,
+        "skipped": {"event not imported": 1},
+    }
+    deleted = session.get(Event, "acled-arm2002")
+    assert deleted is not None and deleted.deleted_at is not None
+    # A deleted event stays deleted when an export that holds it is imported again.
+    again = load(session, "acled", "acled-2024-05-update.csv")
+    assert again.skipped == {"event deleted in Dyad": 1}
+    assert load(session, "acled", "acled-deletions.csv").skipped == {
+        "event deleted in Dyad": 1,
+        "event not imported": 1,
+    }
+
+
+def test_strict_stops_at_the_first_row_that_makes_no_event(session):
+    with session.begin_nested() as attempt, pytest.raises(StrictStop) as caught:
+        load(session, "gdelt", GDELT, strict=True)
+    assert caught.value.detail == (
+        f"{GDELT}, line 2: CAMEO root without PLOVER type (CAMEO code '0211'); "
+        "nothing was imported (strict)."
+    )
+    assert not attempt.is_active
+    assert session.exec(select(func.count()).select_from(Event)).one() == 0
+
+
+def test_zip_gzip_and_folders_are_read_as_their_files(session, tmp_path):
+    (tmp_path / "day").mkdir()
+    with zipfile.ZipFile(tmp_path / "day" / f"{GDELT}.zip", "w") as archive:
+        archive.write(DATA / GDELT, GDELT)
+    (tmp_path / "icews.tab.gz").write_bytes(gzip.compress((DATA / "icews-2013.tab").read_bytes()))
+    report = import_dataset(session, DatasetFormat.gdelt, opened([tmp_path / "day"]))
+    assert (report.rows, report.created) == (16, 9)
+    assert report.unparsable[0]["file"] == f"{GDELT}.zip/{GDELT}"
+    report = import_dataset(session, DatasetFormat.icews, opened([tmp_path / "icews.tab.gz"]))
+    assert (report.rows, report.created) == (11, 6)
+
+
+def test_a_broken_archive_is_refused(session):
+    broken = io.BytesIO(b"PK\x03\x04 not really a zip")
+    from app.datasets.rows import unpacked
+
+    with pytest.raises(UnreadableFile):
+        import_dataset(session, DatasetFormat.gdelt, unpacked("day.zip", broken))
