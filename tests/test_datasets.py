@@ -12,7 +12,7 @@ import orjson
 import pytest
 from sqlmodel import Session, func, select
 
-from app.datasets.rows import opened
+from app.datasets.rows import opened, unpacked
 from app.datasets.service import (
     DatasetFormat,
     DatasetReport,
@@ -22,6 +22,8 @@ from app.datasets.service import (
 )
 from app.events.models import Event, Revision
 from app.events.service import get_event
+from app.keys.models import Scope
+from app.keys.service import create_key
 
 DATA = Path(__file__).parent / "data" / "datasets"
 GDELT = "20240519153000.export.CSV"
@@ -330,7 +332,81 @@ def test_zip_gzip_and_folders_are_read_as_their_files(session, tmp_path):
 
 def test_a_broken_archive_is_refused(session):
     broken = io.BytesIO(b"PK\x03\x04 not really a zip")
-    from app.datasets.rows import unpacked
-
     with pytest.raises(UnreadableFile):
         import_dataset(session, DatasetFormat.gdelt, unpacked("day.zip", broken))
+
+
+# --- POST /v1/imports?format=… ---------------------------------------------------------------
+
+
+@pytest.fixture
+def writer(session):
+    _record, key = create_key(session, "importer", Scope.write)
+    return {"Authorization": f"Bearer {key}"}
+
+
+def post(client, writer, query: str, body: bytes, media_type: str) -> Any:
+    headers = writer | {"Content-Type": media_type}
+    return client.post(f"/v1/imports?{query}", content=body, headers=headers)
+
+
+def test_the_api_imports_a_gdelt_file_and_answers_its_report(client, writer):
+    body = (DATA / GDELT).read_bytes()
+    response = post(client, writer, "format=gdelt", body, "text/tab-separated-values")
+    assert response.status_code == 200
+    assert response.json() == {
+        "rows": 16,
+        "created": 9,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "skipped": {
+            "CAMEO root without PLOVER type": 2,
+            "no two countries": 2,
+            "region or bloc code": 2,
+            "unparsable line": 1,
+        },
+        "unparsable": [{"file": "body.gdelt", "line": 9, "problem": "5 columns, not 61"}],
+        "dry_run": False,
+    }
+    assert client.get("/v1/events/gdelt-1171598031").json()["tags"] == [
+        "gdelt",
+        "imported",
+        "machine-coded",
+    ]
+    assert client.get("/v1/events?tag=machine-coded&dyad=AZE-IRN").json()["items"]
+    again = post(client, writer, "format=gdelt", body, "text/tab-separated-values").json()
+    assert (again["created"], again["unchanged"]) == (0, 9)
+
+
+def test_the_api_reads_a_zipped_file_and_keeps_nothing_on_a_dry_run(client, writer):
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.write(DATA / "icews-2013.tab", "icews-2013.tab")
+    response = post(
+        client, writer, "format=icews&dry_run=true", packed.getvalue(), "application/zip"
+    )
+    assert response.status_code == 200
+    assert (response.json()["created"], response.json()["dry_run"]) == (6, True)
+    assert client.get("/v1/events/icews-20715001-2013-03-30").status_code == 404
+
+
+def test_the_api_refuses_with_strict_and_writes_nothing(client, writer):
+    body = (DATA / "acled-2024-05.csv").read_bytes()
+    response = post(client, writer, "format=acled&strict=true", body, "text/csv")
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == (
+        "body.acled, line 4: no two countries (AZE); nothing was imported (strict)."
+    )
+    assert client.get("/v1/events/acled-aze1001").status_code == 404
+
+
+def test_the_api_refuses_a_broken_archive_and_a_json_body_for_a_dataset(client, writer):
+    broken = post(client, writer, "format=gdelt", b"PK\x03\x04broken", "application/zip")
+    assert broken.status_code == 422
+    assert broken.json()["detail"].startswith("The file can't be read")
+    json_body = post(client, writer, "format=gdelt", b"[]", "application/json")
+    assert json_body.status_code == 415
+    unknown = post(client, writer, "format=phoenix", b"", "text/tab-separated-values")
+    assert unknown.status_code == 422

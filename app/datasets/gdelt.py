@@ -8,8 +8,7 @@ the GoldsteinScale, which is already on Dyad's -10..+10 scale and rates the kind
 cites its SOURCEURL, published by its domain.
 """
 
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Iterable, Iterator
 
 from app.core.countries import country_name
 from app.datasets.codes import Reason, Skip, country_code, plover_type
@@ -57,7 +56,7 @@ GDELT = {
 }
 
 
-def read(text: IO[str]) -> Iterator[Parsed]:
+def read(text: Iterable[str]) -> Iterator[Parsed]:
     for line, cells in tsv(text):
         try:
             yield row(line, cells)
@@ -132,7 +131,7 @@ MENTION_COLUMNS = [
 _WEB = "1"  # MentionType 1: a web page, whose MentionIdentifier is its URL
 
 
-def mentions(text: IO[str]) -> Iterator[tuple[int, str, dict[str, object]] | Skipped]:
+def mentions(text: Iterable[str]) -> Iterator[tuple[int, str, dict[str, object]] | Skipped]:
     """(line, GLOBALEVENTID, citation) per mention row: the article as a further source."""
     for line, cells in tsv(text):
         if len(cells) != len(MENTION_COLUMNS) or not cells[0].strip().isdigit():

@@ -8,8 +8,7 @@ tone is the Intensity, -10..+10 like Dyad's. Event IDs repeat across the histori
 an event is known by its id and date together.
 """
 
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Iterable, Iterator
 
 from app.core.slugs import make_slug
 from app.datasets.codes import Reason, Skip, country_of_name, plover_type
@@ -39,7 +38,7 @@ RELEASE = {
 }
 
 
-def read(text: IO[str]) -> Iterator[Parsed]:
+def read(text: Iterable[str]) -> Iterator[Parsed]:
     for line, cells in named(tsv(text)):
         if isinstance(cells, Skipped):
             yield cells

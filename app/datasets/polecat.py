@@ -7,8 +7,7 @@ non-state codes (IGO, UNO, NGO, EUR for the European Union) refused as blocs. Th
 POLECAT's Intensity, which runs from -10 (most hostile) to +10, as Dyad's tone does.
 """
 
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Iterable, Iterator
 
 from app.core.slugs import make_slug
 from app.datasets.codes import PLOVER_NAMES, Reason, Skip, country_code
@@ -38,7 +37,7 @@ RELEASE = {
 }
 
 
-def read(text: IO[str]) -> Iterator[Parsed]:
+def read(text: Iterable[str]) -> Iterator[Parsed]:
     for line, cells in named(tsv(text)):
         if isinstance(cells, Skipped):
             yield cells

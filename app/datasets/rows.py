@@ -53,7 +53,7 @@ class Skipped:
 Parsed = Row | Skipped
 
 
-def tsv(text: IO[str]) -> Iterator[tuple[int, list[str]]]:
+def tsv(text: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of a tab-separated file read without quoting (GDELT, ICEWS, POLECAT)."""
     reader = csv.reader(text, delimiter="\t", quoting=csv.QUOTE_NONE)
     for cells in reader:
@@ -186,9 +186,11 @@ def check_dyad(*codes: str | None) -> list[str]:
 # --- files ------------------------------------------------------------------------------
 
 
-def open_text(stream: IO[bytes]) -> IO[str]:
-    """Bytes as text: UTF-8, a bad byte replaced rather than failing the file."""
-    return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+def open_text(stream: IO[bytes]) -> Iterator[str]:
+    """Bytes as lines of text: UTF-8, a bad byte replaced rather than failing the file, and
+    NUL characters dropped (no text in Dyad may hold one)."""
+    for line in io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline=""):
+        yield line.replace("\x00", "") if "\x00" in line else line
 
 
 def opened(paths: Iterable[Path]) -> Iterator[tuple[str, IO[bytes]]]:

@@ -124,7 +124,7 @@ def _import_files(
             parsed: Iterator[Any] = gdelt.mentions(text)
             records = _mentioned(session, name, parsed, report, strict)
         elif fmt == DatasetFormat.acled:
-            header = text.readline()
+            header = next(text, "")
             lines = chain([header], text)
             if acled.is_deletions(next(csv.reader([header]), [])):
                 _delete(session, name, acled.deleted_ids(lines), report, key_name)
