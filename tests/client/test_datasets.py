@@ -4,7 +4,6 @@ import gzip
 from pathlib import Path
 
 import pytest
-
 from dyad_client import InvalidInput
 
 DATA = Path(__file__).parents[1] / "data" / "datasets"
