@@ -20,7 +20,7 @@ from app.datasets.service import (
     UnreadableFile,
     import_dataset,
 )
-from app.events.models import Event, Revision
+from app.events.models import Citation, Event, EventExternalId, Revision
 from app.events.service import get_event
 from app.keys.models import Scope
 from app.keys.service import create_key
@@ -51,6 +51,20 @@ def event(session: Session, event_id: str) -> dict[str, Any]:
     return dict(orjson.loads(orjson.dumps(get_event(session, event_id))))
 
 
+def gdelt(session: Session, global_event_id: int) -> dict[str, Any]:
+    """The event a GDELT row made (its id says the day, dyad, type and actors)."""
+    locator = f"GLOBALEVENTID {global_event_id}"
+    event_id = session.exec(select(Citation.event_id).where(Citation.locator == locator)).one()
+    return event(session, event_id)
+
+
+def by_external_id(session: Session, scheme: str, value: str) -> dict[str, Any]:
+    held = select(EventExternalId.event_id).where(
+        EventExternalId.scheme == scheme, EventExternalId.value == value
+    )
+    return event(session, session.exec(held).one())
+
+
 def revisions(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Revision)).one()
 
@@ -59,7 +73,7 @@ def test_a_gdelt_export_file_imports_with_its_report(session):
     report = load(session, "gdelt", GDELT)
     assert summary(report) == {
         "rows": 16,
-        "created": 9,
+        "created": 7,  # 9 rows made events: 3 of them report one AZE-IRN consultation
         "updated": 0,
         "unchanged": 0,
         "deleted": 0,
@@ -75,7 +89,7 @@ def test_a_gdelt_export_file_imports_with_its_report(session):
 
 def test_a_gdelt_row_becomes_a_machine_coded_event_citing_its_article(session):
     load(session, "gdelt", GDELT)
-    visit = event(session, "gdelt-1171598031")
+    visit = event(session, "gdelt-2024-05-19-aze-irn-consult-2c814ac387")
     assert {k: visit[k] for k in ("title", "date", "type", "tone", "countries", "tags")} == {
         "title": "Azerbaijan → Iran: Make a visit",
         "date": "2024-05-19",
@@ -88,11 +102,9 @@ def test_a_gdelt_row_becomes_a_machine_coded_event_citing_its_article(session):
         ("azerbaijan", "government", "AZE", "initiator"),
         ("iran", "government", "IRN", "target"),
     ]
-    [citation] = visit["citations"]
-    assert citation["locator"] == "GLOBALEVENTID 1171598031"
-    assert {
-        k: citation["source"][k] for k in ("url", "title", "publisher", "kind", "published")
-    } == {
+    first = visit["citations"][0]
+    assert first["locator"] == "GLOBALEVENTID 1171598031"
+    assert {k: first["source"][k] for k in ("url", "title", "publisher", "kind", "published")} == {
         "url": "https://www.trend.az/azerbaijan/politics/3901234-aliyev-visits-tehran.html",
         "title": "Aliyev visits tehran",
         "publisher": "trend.az",
@@ -109,32 +121,42 @@ def test_a_gdelt_row_becomes_a_machine_coded_event_citing_its_article(session):
     }
 
 
+def test_rows_of_one_day_dyad_type_and_actors_are_one_event_citing_each_article(session):
+    load(session, "gdelt", GDELT)
+    visit = event(session, "gdelt-2024-05-19-aze-irn-consult-2c814ac387")
+    # A visit (042), another article on it, and a negotiation (046) GDELT read in BBC
+    # Monitoring, which has no web address: GDELT itself is cited for that row.
+    assert [(c["source"]["url"], c["locator"]) for c in visit["citations"]] == [
+        (
+            "https://www.trend.az/azerbaijan/politics/3901234-aliyev-visits-tehran.html",
+            "GLOBALEVENTID 1171598031",
+        ),
+        ("https://en.trend.az/azerbaijan/politics/3901240.html", "GLOBALEVENTID 1171598041"),
+        ("https://www.gdeltproject.org/", "GLOBALEVENTID 1171598042"),
+    ]
+    assert gdelt(session, 1171598042)["id"] == visit["id"]
+    assert session.exec(select(func.count()).select_from(Event)).one() == 7
+
+
 def test_gdelt_country_exceptions_and_leading_zeros(session):
     load(session, "gdelt", GDELT)
-    assert event(session, "gdelt-1171598036")["countries"] == ["SRB", "XKX"]  # KSV
-    assert event(session, "gdelt-1171598037")["countries"] == ["IDN", "TLS"]  # TMP
-    truce = event(session, "gdelt-1171598040")
+    assert gdelt(session, 1171598036)["countries"] == ["SRB", "XKX"]  # KSV
+    assert gdelt(session, 1171598037)["countries"] == ["IDN", "TLS"]  # TMP
+    truce = gdelt(session, 1171598040)
     assert (truce["type"], truce["title"]) == (
         "retreat",
         "United States → Iran: Declare truce, ceasefire",
     )
-    assert event(session, "gdelt-1171598044")["type"] == "coerce"  # 163, an exception
-    assert event(session, "gdelt-1171598046")["type"] == "retreat"  # 084
-    assert event(session, "gdelt-1171598038")["tone"] == -10.0
-
-
-def test_a_row_without_a_web_address_cites_gdelt_itself(session):
-    load(session, "gdelt", GDELT)
-    [citation] = event(session, "gdelt-1171598042")["citations"]
-    assert citation["source"]["url"] == "https://www.gdeltproject.org/"
-    assert citation["locator"] == "GLOBALEVENTID 1171598042; source: BBC Monitoring"
+    assert gdelt(session, 1171598044)["type"] == "coerce"  # 163, an exception
+    assert gdelt(session, 1171598046)["type"] == "retreat"  # 084
+    assert gdelt(session, 1171598038)["tone"] == -10.0
 
 
 def test_reimporting_a_gdelt_file_changes_nothing(session):
     load(session, "gdelt", GDELT)
     before = revisions(session)
     again = load(session, "gdelt", GDELT)
-    assert (again.created, again.updated, again.unchanged) == (0, 0, 9)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 7)
     assert revisions(session) == before
 
 
@@ -153,23 +175,25 @@ def test_mentions_add_every_other_article_as_a_citation(session):
             "unparsable line": 1,
         },
     }
-    visit = event(session, "gdelt-1171598031")
+    visit = gdelt(session, 1171598031)
     # The first mention is the SOURCEURL already cited: not cited twice.
     assert [(c["source"]["publisher"], c["stance"], c["locator"]) for c in visit["citations"]] == [
         ("trend.az", "supports", "GLOBALEVENTID 1171598031"),
+        ("en.trend.az", "supports", "GLOBALEVENTID 1171598041"),
+        ("The GDELT Project", "supports", "GLOBALEVENTID 1171598042"),
         ("en.irna.ir", "supports", "mention, confidence 80%, tone 3.1"),
         ("apa.az", "supports", "mention, confidence 60%, tone 2.0"),
     ]
     # Re-importing either file keeps the mentions and changes nothing.
-    assert load(session, "gdelt", GDELT).unchanged == 9
+    assert load(session, "gdelt", GDELT).unchanged == 7
     assert load(session, "gdelt-mentions", MENTIONS).unchanged == 2
-    assert len(event(session, "gdelt-1171598031")["citations"]) == 3
+    assert len(gdelt(session, 1171598031)["citations"]) == 5
 
 
 def test_polecat_files_of_both_header_layouts_import(session):
     report = load(session, "polecat", "polecat-2024-05-19.txt", "polecat-2024-05-20.txt")
     assert summary(report) == {
-        "rows": 10,
+        "rows": 11,
         "created": 5,
         "updated": 0,
         "unchanged": 0,
@@ -182,9 +206,9 @@ def test_polecat_files_of_both_header_layouts_import(session):
         },
     }
     assert report.unparsable == [
-        {"file": "polecat-2024-05-19.txt", "line": 9, "problem": "3 cells, not 40"}
+        {"file": "polecat-2024-05-19.txt", "line": 10, "problem": "3 cells, not 40"}
     ]
-    meeting = event(session, "polecat-20240519-aze-irn-0001")
+    meeting = event(session, "polecat-2024-05-19-aze-irn-consult-c20b6baf01")
     assert {k: meeting[k] for k in ("title", "date", "type", "tone", "countries")} == {
         "title": "Ilham Aliyev → Ebrahim Raisi: consult",
         "date": "2024-05-19",
@@ -196,8 +220,13 @@ def test_polecat_files_of_both_header_layouts_import(session):
         "Machine-coded by POLECAT: CONSULT (visit), contexts: diplomatic. "
         "Reported by Trend News Agency, 2024-05-19."
     )
+    # POLECAT repeats the event from another story (APA): one event, its row ids both named.
     assert [(c["source"]["url"], c["locator"]) for c in meeting["citations"]] == [
-        ("https://doi.org/10.7910/DVN/AJGVIT", "Event ID 20240519-AZE-IRN-0001, version 1.1")
+        (
+            "https://doi.org/10.7910/DVN/AJGVIT",
+            "Event ID 20240519-AZE-IRN-0001, version 1.1; "
+            "Event ID 20240519-AZE-IRN-0009, version 1.1",
+        )
     ]
     assert meeting["location"] == {
         "name": "Giz Galasi",
@@ -206,13 +235,16 @@ def test_polecat_files_of_both_header_layouts_import(session):
         "lon": 46.88,
     }
     # The newer layout: "Event Intensity", and a header naming a Headline its rows lack.
-    threat = event(session, "polecat-20240520-irn-isr-0102")
+    threat = by_external_id(session, "polecat", "20240520-IRN-ISR-0102")
     assert (threat["type"], threat["tone"], threat["countries"]) == (
         "threaten",
         -6.5,
         ["IRN", "ISR"],
     )
-    assert event(session, "polecat-20240519-xkx-srb-0007")["countries"] == ["SRB", "XKX"]
+    assert by_external_id(session, "polecat", "20240519-XKX-SRB-0007")["countries"] == [
+        "SRB",
+        "XKX",
+    ]
     again = load(session, "polecat", "polecat-2024-05-19.txt", "polecat-2024-05-20.txt")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
 
@@ -324,7 +356,7 @@ def test_zip_gzip_and_folders_are_read_as_their_files(session, tmp_path):
         archive.write(DATA / GDELT, GDELT)
     (tmp_path / "icews.tab.gz").write_bytes(gzip.compress((DATA / "icews-2013.tab").read_bytes()))
     report = import_dataset(session, DatasetFormat.gdelt, opened([tmp_path / "day"]))
-    assert (report.rows, report.created) == (16, 9)
+    assert (report.rows, report.created) == (16, 7)
     assert report.unparsable[0]["file"] == f"{GDELT}.zip/{GDELT}"
     report = import_dataset(session, DatasetFormat.icews, opened([tmp_path / "icews.tab.gz"]))
     assert (report.rows, report.created) == (11, 6)
@@ -356,7 +388,7 @@ def test_the_api_imports_a_gdelt_file_and_answers_its_report(client, writer):
     assert response.status_code == 200
     assert response.json() == {
         "rows": 16,
-        "created": 9,
+        "created": 7,
         "updated": 0,
         "unchanged": 0,
         "deleted": 0,
@@ -369,14 +401,14 @@ def test_the_api_imports_a_gdelt_file_and_answers_its_report(client, writer):
         "unparsable": [{"file": "body.gdelt", "line": 9, "problem": "5 columns, not 61"}],
         "dry_run": False,
     }
-    assert client.get("/v1/events/gdelt-1171598031").json()["tags"] == [
+    assert client.get("/v1/events/gdelt-2024-05-19-aze-irn-consult-2c814ac387").json()["tags"] == [
         "gdelt",
         "imported",
         "machine-coded",
     ]
     assert client.get("/v1/events?tag=machine-coded&dyad=AZE-IRN").json()["items"]
     again = post(client, writer, "format=gdelt", body, "text/tab-separated-values").json()
-    assert (again["created"], again["unchanged"]) == (0, 9)
+    assert (again["created"], again["unchanged"]) == (0, 7)
 
 
 def test_the_api_reads_a_zipped_file_and_keeps_nothing_on_a_dry_run(client, writer):

@@ -23,6 +23,7 @@ from app.datasets.rows import (
     check_dyad,
     citation,
     day,
+    group_id,
     kind_of,
     location,
     title,
@@ -83,18 +84,17 @@ def row(line: int, cells: list[str]) -> Row:
         actors.append(body)
         roles.append({"id": body["id"], "role": role})
     source = article(cell["SOURCEURL"], _published(cell["DATEADDED"]))
-    locator = f"GLOBALEVENTID {event_id}"
+    named = ""
     if source is None:
-        locator += f"; source: {cell['SOURCEURL']}" if cell["SOURCEURL"] else ""
+        named = f" Source named by GDELT: {cell['SOURCEURL']}." if cell["SOURCEURL"] else ""
         source = GDELT
     body = {
-        "id": f"gdelt-{event_id}",
         "title": title(f"{actors[0]['name']} → {actors[1]['name']}: {label}"),
         "summary": (
             f"Machine-coded by GDELT from {cell['NumArticles']} article(s) in "
             f"{cell['NumSources']} source(s): CAMEO {cell['EventCode']} ({label}), "
             f"QuadClass {cell['QuadClass']}, GoldsteinScale {cell['GoldsteinScale']}, "
-            f"AvgTone {cell['AvgTone']}."
+            f"AvgTone {cell['AvgTone']}.{named}"
         ),
         "date": day(cell["SQLDATE"]),
         "type": event_type.value,
@@ -106,10 +106,10 @@ def row(line: int, cells: list[str]) -> Row:
             cell["ActionGeo_FullName"], None, cell["ActionGeo_Lat"], cell["ActionGeo_Long"]
         ),
         "actors": roles,
-        "citations": [citation(source, locator)],
+        "citations": [citation(source, f"GLOBALEVENTID {event_id}")],
         "external_ids": {"gdelt": event_id},
     }
-    return Row(line, body, actors)
+    return Row(line, body | {"id": group_id("gdelt", body)}, actors)
 
 
 def _published(moment: str) -> str | None:

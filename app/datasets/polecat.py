@@ -9,7 +9,6 @@ POLECAT's Intensity, which runs from -10 (most hostile) to +10, as Dyad's tone d
 
 from collections.abc import Iterable, Iterator
 
-from app.core.slugs import make_slug
 from app.datasets.codes import PLOVER_NAMES, Reason, Skip, country_code
 from app.datasets.rows import (
     IMPORTED,
@@ -21,6 +20,7 @@ from app.datasets.rows import (
     check_dyad,
     citation,
     day,
+    group_id,
     kind_of,
     location,
     named,
@@ -88,7 +88,6 @@ def row(line: int, cell: dict[str, str]) -> Row:
         place_country = None
     version = cell.get("Version", "")
     body = {
-        "id": make_slug("polecat", event_id, max_length=200),
         "title": title(
             " → ".join(a["name"] for a in actors) + f": {PLOVER_NAMES[name].value}"
             if actors
@@ -109,4 +108,4 @@ def row(line: int, cell: dict[str, str]) -> Row:
         ],
         "external_ids": {"polecat": event_id},
     }
-    return Row(line, body, actors)
+    return Row(line, body | {"id": group_id("polecat", body)}, actors)

@@ -8,6 +8,7 @@ reason from app.datasets.codes.Reason.
 
 import csv
 import gzip
+import hashlib
 import io
 import re
 import zipfile
@@ -173,6 +174,14 @@ def article(url: str, published: str | None) -> dict[str, Any] | None:
 
 def citation(source: dict[str, Any], locator: str) -> dict[str, Any]:
     return {"source": source, "stance": "supports", "locator": locator[:200]}
+
+
+def group_id(dataset: str, body: dict[str, Any]) -> str:
+    """The id of the real event a row reports: its dataset, day, countries, type and actors
+    (with their roles). Rows that share it are one event (see app.datasets.service)."""
+    actors = ",".join(f"{a['id']}:{a['role']}" for a in body["actors"])
+    digest = hashlib.sha256(actors.encode()).hexdigest()[:10]
+    return make_slug(dataset, body["date"], *body["countries"], body["type"], digest)
 
 
 def check_dyad(*codes: str | None) -> list[str]:

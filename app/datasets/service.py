@@ -25,8 +25,8 @@ from app.actors.service import ensure_actors
 from app.core.errors import DyadError
 from app.datasets import acled, gdelt, icews, polecat
 from app.datasets.codes import Reason
-from app.datasets.rows import STAMP, Parsed, Row, Skipped, open_text
-from app.events.models import Event, EventExternalId, EventPublic
+from app.datasets.rows import STAMP, Row, Skipped, open_text
+from app.events.models import Citation, Event, EventExternalId, EventPublic
 from app.events.service import publish
 from app.events.writes import delete_event, writable
 from app.imports.service import BATCH_SIZE, Mode, import_records
@@ -109,6 +109,13 @@ def import_dataset(
     return report
 
 
+# Formats whose rows report one real event many times (GDELT, POLECAT): rows of the same
+# day, countries, type and actors share an event id (app.datasets.rows.group_id), and become
+# one event citing every article. The first row seen gives the event's text; later rows,
+# in the same file or another, add their citations. ICEWS and ACLED rows stay one event each.
+MERGED = frozenset({DatasetFormat.gdelt, DatasetFormat.polecat})
+
+
 def _import_files(
     session: Session,
     fmt: DatasetFormat,
@@ -118,24 +125,47 @@ def _import_files(
     mode: Mode,
     key_name: str | None,
 ) -> None:
+    """Each file batch by batch: a batch is written before the next is read, so that rows
+    of one event in two batches find it stored."""
     for name, stream in files:
         text = open_text(stream)
         if fmt == DatasetFormat.gdelt_mentions:
-            parsed: Iterator[Any] = gdelt.mentions(text)
-            records = _mentioned(session, name, parsed, report, strict)
-        elif fmt == DatasetFormat.acled:
+            for mentions in _batches(_counted(name, gdelt.mentions(text), report, strict)):
+                records = _mentioned(session, name, mentions, report)
+                _write(session, records, report, mode, key_name)
+            continue
+        if fmt == DatasetFormat.acled:
             header = next(text, "")
-            lines = chain([header], text)
+            lines: Iterable[str] = chain([header], text)
             if acled.is_deletions(next(csv.reader([header]), [])):
                 _delete(session, name, acled.deleted_ids(lines), report, key_name)
                 continue
-            records = _created(session, name, acled.read(lines), report, strict)
+            parsed = acled.read(lines)
         else:
-            records = _created(session, name, READERS[fmt](text), report, strict)
-        result = import_records(session, records, mode=mode, key_name=key_name)
-        report.created += result.created
-        report.updated += result.updated
-        report.unchanged += result.unchanged
+            parsed = READERS[fmt](text)
+        for batch in _batches(_counted(name, parsed, report, strict)):
+            merging = fmt in MERGED
+            rows = _kept(session, name, _merged(batch) if merging else batch, report, merging)
+            ensure_actors(session, [body for row in rows for body in row.actors])
+            _write(session, [(row.line, row.body) for row in rows], report, mode, key_name)
+
+
+def _batches(items: Iterator[Any]) -> Iterator[list[Any]]:
+    while batch := list(islice(items, BATCH_SIZE)):
+        yield batch
+
+
+def _write(
+    session: Session,
+    records: list[tuple[int, dict[str, Any]]],
+    report: DatasetReport,
+    mode: Mode,
+    key_name: str | None,
+) -> None:
+    result = import_records(session, records, mode=mode, key_name=key_name)
+    report.created += result.created
+    report.updated += result.updated
+    report.unchanged += result.unchanged
 
 
 def _counted(
@@ -156,25 +186,49 @@ def _counted(
         yield item
 
 
-def _created(
-    session: Session, name: str, parsed: Iterable[Parsed], report: DatasetReport, strict: bool
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, event body) for the import path, each batch's actors created before it."""
-    rows: Iterator[Row] = _counted(name, parsed, report, strict)
-    while batch := list(islice(rows, BATCH_SIZE)):
-        batch = _kept(session, name, batch, report)
-        ensure_actors(session, [body for row in batch for body in row.actors])
-        yield from ((row.line, row.body) for row in batch)
+def _merged(batch: list[Row]) -> list[Row]:
+    """Rows of one event (the same id) as one row: the first, with the others' citations
+    and actors added."""
+    events: dict[str, Row] = {}
+    for row in batch:
+        first = events.setdefault(row.body["id"], row)
+        if first is not row:
+            _add_citations(first.body, row.body["citations"])
+            known = {(a["id"], a["role"]) for a in first.body["actors"]}
+            first.body["actors"] += [
+                a for a in row.body["actors"] if (a["id"], a["role"]) not in known
+            ]
+            first.actors += row.actors
+    return list(events.values())
 
 
-def _kept(session: Session, name: str, batch: list[Row], report: DatasetReport) -> list[Row]:
+def _add_citations(
+    body: dict[str, Any], citations: list[dict[str, Any]], *, join: bool = True
+) -> None:
+    """Cite each new source once; with `join`, a source cited already names the row in its
+    locator too."""
+    cited = {normalise_url(c["source"]["url"]): c for c in body["citations"] if "source" in c}
+    for citation in citations:
+        same = cited.get(normalise_url(citation["source"]["url"]))
+        if same is None:
+            body["citations"].append(citation)
+            cited[normalise_url(citation["source"]["url"])] = citation
+        elif join and citation["locator"] not in same["locator"]:
+            joined = f"{same['locator']}; {citation['locator']}"
+            same["locator"] = joined if len(joined) <= 200 else same["locator"]
+
+
+def _kept(
+    session: Session, name: str, batch: list[Row], report: DatasetReport, merging: bool
+) -> list[Row]:
     """The rows to import, those of stored events with what was added to them since.
 
     A row older than the stored event (ACLED's timestamp) is skipped. A re-import rewrites
-    what the dataset gives, but keeps the citations (a mention, a
-    curator's source), tags and links added to the event since: the row's own citations
-    come first, then those of other sources. A row of an event deleted in Dyad (by an ACLED
-    deletions list, or by hand) is skipped: a re-import never brings it back.
+    what the dataset gives, but keeps the citations (a mention, a curator's source), tags
+    and links added to the event since: the row's own citations come first, then those of
+    other sources. For merged formats the stored event is kept as it is, and the row only
+    adds the sources it cites that the event does not. A row of an event deleted in Dyad
+    (by an ACLED deletions list, or by hand) is skipped: a re-import never brings it back.
     """
     ids = [row.body["id"] for row in batch]
     stored = list(session.scalars(select(Event).where(col(Event.id).in_(ids))))
@@ -191,7 +245,10 @@ def _kept(session: Session, name: str, batch: list[Row], report: DatasetReport) 
             if row.stamp is not None and newest is not None and row.stamp < newest:
                 report.skip(name, Skipped(row.line, Reason.older, event_id))
                 continue
-            row.body = _with_additions(row.body, live[event_id])
+            if merging:
+                row.body = _cited_more(live[event_id], row.body)
+            else:
+                row.body = _with_additions(row.body, live[event_id])
         kept.append(row)
     return kept
 
@@ -219,6 +276,19 @@ def _with_additions(body: dict[str, Any], event: EventPublic) -> dict[str, Any]:
     }
 
 
+def _cited_more(event: EventPublic, body: dict[str, Any]) -> dict[str, Any]:
+    """The stored event as it is, citing the sources of `body` it does not cite yet."""
+    stored = writable(event)
+    cited = {citation.source.url for citation in event.citations}
+    new = [c for c in body["citations"] if normalise_url(c["source"]["url"]) not in cited]
+    known = {(a["id"], a["role"]) for a in stored["actors"]}
+    actors = [a for a in body["actors"] if (a["id"], a["role"]) not in known]
+    return stored | {
+        "citations": stored["citations"] + new,
+        "actors": stored["actors"] + actors,
+    }
+
+
 def _stored(
     session: Session, scheme: str, values: Iterable[str], *, live: bool = True
 ) -> dict[str, str]:
@@ -240,39 +310,65 @@ def _stored(
 
 
 def _mentioned(
-    session: Session, name: str, parsed: Iterable[Any], report: DatasetReport, strict: bool
-) -> Iterator[tuple[int, dict[str, Any]]]:
+    session: Session, name: str, batch: list[Any], report: DatasetReport
+) -> list[tuple[int, dict[str, Any]]]:
     """Stored GDELT events as whole records with the articles that mention them added.
 
     An article already cited is not cited twice, so a re-import changes nothing; a mention
     of an event that was not imported (no two countries, no type, another day's file) is
     counted, not an error.
     """
-    mentions = _counted(name, parsed, report, strict)
-    while batch := list(islice(mentions, BATCH_SIZE)):
-        held = _stored(session, "gdelt", (event_id for _line, event_id, _c in batch))
-        events = {
-            event.id: event
-            for event in publish(
-                session,
-                list(session.scalars(select(Event).where(col(Event.id).in_(held.values())))),
-            )
+    held = _mentioned_events(session, {gdelt_id for _line, gdelt_id, _c in batch})
+    events = {
+        event.id: event
+        for event in publish(
+            session,
+            list(session.scalars(select(Event).where(col(Event.id).in_(set(held.values()))))),
+        )
+    }
+    records: dict[str, tuple[int, dict[str, Any]]] = {}
+    for line, gdelt_id, citation in batch:
+        event_id = held.get(gdelt_id)
+        if event_id is None:
+            report.skip(name, Skipped(line, Reason.not_found, gdelt_id))
+            continue
+        if event_id not in records:
+            records[event_id] = (line, writable(events[event_id]))
+            records[event_id][1]["citations"] = [
+                c | {"source": {"url": p.source.url}}
+                for c, p in zip(
+                    records[event_id][1]["citations"], events[event_id].citations, strict=True
+                )
+            ]
+        _add_citations(records[event_id][1], [citation], join=False)
+    return [(line, _by_id(record)) for line, record in records.values()]
+
+
+def _by_id(record: dict[str, Any]) -> dict[str, Any]:
+    """Citations of stored sources by id again (they carried their URL to be compared)."""
+    citations = [
+        {k: v for k, v in c.items() if k != "source"} if "source_id" in c else c
+        for c in record["citations"]
+    ]
+    return record | {"citations": citations}
+
+
+def _mentioned_events(session: Session, gdelt_ids: set[str]) -> dict[str, str]:
+    """GLOBALEVENTID -> the live event made of its row: by the event's external id, or for
+    a row merged into another's event, by its citation's locator."""
+    found = _stored(session, "gdelt", gdelt_ids)
+    rest = sorted(gdelt_ids - found.keys())
+    for start in range(0, len(rest), 1000):
+        locators = {
+            f"GLOBALEVENTID {gdelt_id}": gdelt_id for gdelt_id in rest[start : start + 1000]
         }
-        records: dict[str, tuple[int, dict[str, Any]]] = {}
-        cited: dict[str, set[str]] = {}
-        for line, gdelt_id, citation in batch:
-            event_id = held.get(gdelt_id)
-            if event_id is None:
-                report.skip(name, Skipped(line, Reason.not_found, gdelt_id))
-                continue
-            if event_id not in records:
-                records[event_id] = (line, writable(events[event_id]))
-                cited[event_id] = {c.source.url for c in events[event_id].citations}
-            url = normalise_url(citation["source"]["url"])
-            if url not in cited[event_id]:
-                cited[event_id].add(url)
-                records[event_id][1]["citations"].append(citation)
-        yield from records.values()
+        rows = session.execute(
+            select(col(Citation.locator), col(Citation.event_id))
+            .join(Event, col(Event.id) == col(Citation.event_id))
+            .where(col(Citation.locator).in_(locators), col(Event.deleted_at).is_(None))
+        )
+        found.update({locators[locator]: event_id for locator, event_id in rows if locator})
+    return found
 
 
 def _delete(

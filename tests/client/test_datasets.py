@@ -11,15 +11,15 @@ DATA = Path(__file__).parents[1] / "data" / "datasets"
 
 def test_import_file_with_a_format_answers_the_dataset_report(editor):
     result = editor.import_file(DATA / "polecat-2024-05-19.txt", format="polecat")
-    assert (result.rows, result.created, result.deleted, result.dry_run) == (8, 3, 0, False)
+    assert (result.rows, result.created, result.deleted, result.dry_run) == (9, 3, 0, False)
     assert result.skipped == {
         "region or bloc code": 2,
         "no two countries": 1,
         "unknown event code": 1,
         "unparsable line": 1,
     }
-    assert result.unparsable == [{"file": "body.polecat", "line": 9, "problem": "3 cells, not 40"}]
-    assert editor.event("polecat-20240519-aze-irn-0001").tags == [
+    assert result.unparsable == [{"file": "body.polecat", "line": 10, "problem": "3 cells, not 40"}]
+    assert editor.event("polecat-2024-05-19-aze-irn-consult-c20b6baf01").tags == [
         "imported",
         "machine-coded",
         "polecat",
