@@ -3,10 +3,12 @@
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
+import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -27,6 +29,7 @@ from app.keys.models import Scope
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from app.datasets.fetch import Listed
     from app.datasets.service import DatasetReport
 
 
@@ -37,6 +40,8 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+fetch_app = typer.Typer(help="Fetch a public dataset's files.", no_args_is_help=True)
+app.add_typer(fetch_app, name="fetch")
 T = TypeVar("T")
 err = Console(stderr=True, soft_wrap=True)
 
@@ -402,7 +407,7 @@ def _import_datasets(
                     report = datasets.import_dataset(
                         session,
                         fmt,
-                        opened([path]),
+                        opened([path], datasets.in_folders(fmt)),
                         strict=strict,
                         key_name=key_name,
                         on_row=partial(bar.advance, task),
@@ -443,6 +448,55 @@ def _print_report(path: Path, report: "DatasetReport", dry_run: bool) -> None:
     for problem in report.unparsable:
         err.print(
             f"  {problem['file']}, line {problem['line']}: {problem['problem']}", highlight=False
+        )
+
+
+@fetch_app.command("gdelt")
+def fetch_gdelt(
+    day: Annotated[
+        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="The day: YYYY-MM-DD.")
+    ],
+    folder: Annotated[
+        Path | None,
+        typer.Option("--to", help="Where to put the files (default: gdelt/YYYY-MM-DD)."),
+    ] = None,
+    mentions: Annotated[
+        bool, typer.Option(help="Fetch the mentions files too (every article on an event).")
+    ] = True,
+    then_import: Annotated[
+        bool, typer.Option("--import", help="Then import them: exports, then mentions.")
+    ] = False,
+    base_url: Annotated[
+        str, typer.Option(help="Where GDELT 2.0 lists its files (masterfilelist.txt).")
+    ] = "http://data.gdeltproject.org/gdeltv2/",
+) -> None:
+    """Fetch a day of GDELT 2.0 (96 export files, and their mentions) from GDELT's master
+    file list, checked against its MD5s; files already whole are not fetched again."""
+    from app.datasets.fetch import FetchError, fetch_day
+
+    target = folder or Path("gdelt") / f"{day:%Y-%m-%d}"
+    kinds = ("export", "mentions") if mentions else ("export",)
+
+    def report(listed: "Listed", fetched: bool) -> None:
+        err.print(f"{'fetched' if fetched else 'already here'}: {listed.name}", highlight=False)
+
+    try:
+        paths = fetch_day(day.date(), target, base_url=base_url, kinds=kinds, on_file=report)
+    except (FetchError, httpx.HTTPError) as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(1) from None
+    if not paths:
+        err.print(f"GDELT lists no files for {day:%Y-%m-%d}", highlight=False)
+        raise typer.Exit(1)
+    err.print(f"{len(paths)} files in {target}", highlight=False)
+    if then_import:
+        for fmt in (DatasetFormat.gdelt, DatasetFormat.gdelt_mentions)[: len(kinds)]:
+            _import_datasets(fmt, [target], strict=False, dry_run=False, key_name="import")
+    else:
+        err.print(
+            f"next: dyad import --format gdelt {target} && "
+            f"dyad import --format gdelt-mentions {target}",
+            highlight=False,
         )
 
 

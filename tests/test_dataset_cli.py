@@ -1,8 +1,14 @@
-"""`dyad import --format …`: a dataset's files, archives and folders, with their report."""
+"""`dyad import --format …`: a dataset's files, archives and folders, with their report; and
+`dyad fetch gdelt --date …` against a local server laid out as GDELT's, never the internet."""
 
 import gzip
+import hashlib
 import shutil
+import threading
+import zipfile
 from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -115,3 +121,89 @@ def test_a_dry_run_keeps_nothing(database_url):
     assert result.exit_code == 0
     assert "would import 3 created" in result.stderr
     assert events(database_url) == 0
+
+
+# --- dyad fetch gdelt ----------------------------------------------------------------------
+
+MENTIONS = "20240519153000.mentions.CSV"
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def zipped(folder: Path, name: str, member: str, data: bytes) -> Path:
+    path = folder / name
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(member, data)
+    return path
+
+
+@pytest.fixture
+def gdelt_server(tmp_path) -> Iterator[tuple[str, Path]]:
+    """A server with a gdeltv2/ folder: two of 2024-05-19's files, one of the next day's,
+    and a master file list naming them with their sizes and MD5s."""
+    root = tmp_path / "www"
+    folder = root / "gdeltv2"
+    folder.mkdir(parents=True)
+    export = (DATA / GDELT).read_bytes()
+    files = [
+        zipped(folder, f"{GDELT}.zip", GDELT, export),
+        zipped(folder, f"{MENTIONS}.zip", MENTIONS, (DATA / MENTIONS).read_bytes()),
+        zipped(folder, "20240519154500.gkg.csv.zip", "gkg.csv", b"not fetched"),
+        zipped(folder, "20240520000000.export.CSV.zip", "next.CSV", export),
+    ]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
+    base = f"http://127.0.0.1:{server.server_address[1]}/gdeltv2/"
+    lines = [
+        f"{p.stat().st_size} {hashlib.md5(p.read_bytes()).hexdigest()} {base}{p.name}"
+        for p in files
+    ]
+    (folder / "masterfilelist.txt").write_text("\n".join(lines) + "\n")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base, folder
+    server.shutdown()
+    server.server_close()
+
+
+def test_fetch_then_import_a_day_of_gdelt(database_url, gdelt_server, tmp_path):
+    base, _folder = gdelt_server
+    out = tmp_path / "day"
+    result = dyad("fetch", "gdelt", "--date", "2024-05-19", "--to", out, "--base-url", base)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [f"{GDELT}.zip", f"{MENTIONS}.zip"]
+    assert f"fetched: {GDELT}.zip" in result.stderr
+    assert f"next: dyad import --format gdelt {out}" in result.stderr
+
+    again = dyad(
+        "fetch", "gdelt", "--date", "2024-05-19", "--to", out, "--base-url", base, "--import"
+    )
+    assert again.exit_code == 0, again.stderr
+    assert f"already here: {GDELT}.zip" in again.stderr
+    assert f"{out}: 16 rows read; imported 7 created" in again.stderr
+    assert f"{out}: 7 rows read; imported 0 created, 2 updated" in again.stderr
+    assert events(database_url) == 7
+
+
+def test_a_file_whose_md5_is_wrong_is_refused_and_not_kept(database_url, gdelt_server, tmp_path):
+    base, folder = gdelt_server
+    listing = folder / "masterfilelist.txt"
+    lines = listing.read_text().splitlines()
+    size, _md5, url = lines[0].split()
+    listing.write_text("\n".join([f"{size} {'0' * 32} {url}", *lines[1:]]) + "\n")
+    out = tmp_path / "day"
+    result = dyad("fetch", "gdelt", "--date", "2024-05-19", "--to", out, "--base-url", base)
+    assert result.exit_code == 1
+    assert "its MD5 is not the one the master list gives" in result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_a_day_gdelt_does_not_list_is_an_error(database_url, gdelt_server, tmp_path):
+    base, _folder = gdelt_server
+    result = dyad(
+        "fetch", "gdelt", "--date", "2015-01-01", "--to", tmp_path / "x", "--base-url", base
+    )
+    assert result.exit_code == 1
+    assert "GDELT lists no files for 2015-01-01" in result.stderr

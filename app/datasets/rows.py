@@ -12,7 +12,7 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -202,14 +202,23 @@ def open_text(stream: IO[bytes]) -> Iterator[str]:
         yield line.replace("\x00", "") if "\x00" in line else line
 
 
-def opened(paths: Iterable[Path]) -> Iterator[tuple[str, IO[bytes]]]:
+def opened(
+    paths: Iterable[Path], in_folders: Callable[[str], bool] = lambda _name: True
+) -> Iterator[tuple[str, IO[bytes]]]:
     """(name, binary stream) for every data file of `paths`: files, .gz, .zip, folders.
 
-    One file is open at a time, and each is read as it streams.
+    One file is open at a time, and each is read as it streams. Of a folder's files, those
+    `in_folders` accepts by name are read (a GDELT day's folder holds exports and mentions),
+    never hidden ones.
     """
     for path in paths:
         if path.is_dir():
-            yield from opened(sorted(p for p in path.rglob("*") if p.is_file()))
+            found = (
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not p.name.startswith(".") and in_folders(p.name)
+            )
+            yield from opened(sorted(found))
         elif path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as archive:
                 for member in archive.namelist():

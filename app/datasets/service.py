@@ -48,6 +48,17 @@ READERS = {
     DatasetFormat.acled: acled.read,
 }
 
+# Which files of a folder a format reads: a GDELT day's folder holds both kinds of file.
+IN_FOLDERS: dict[DatasetFormat, Callable[[str], bool]] = {
+    DatasetFormat.gdelt: lambda name: ".export." in name.lower(),
+    DatasetFormat.gdelt_mentions: lambda name: ".mentions." in name.lower(),
+}
+
+
+def in_folders(fmt: DatasetFormat) -> Callable[[str], bool]:
+    return IN_FOLDERS.get(fmt, lambda name: not name.endswith(".part"))
+
+
 # Unparsable lines listed one by one in a report; past this many they are only counted.
 LISTED = 100
 
