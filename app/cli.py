@@ -1,4 +1,4 @@
-"""The `dyad` command: serve, migrate, seed, export and manage API keys."""
+"""The `dyad` command: serve, migrate, seed, import, fetch, export and manage API keys."""
 
 import os
 import sys
