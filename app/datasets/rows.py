@@ -14,6 +14,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, cast
 from urllib.parse import unquote, urlsplit
@@ -117,9 +118,13 @@ def tone(text: str) -> float | None:
 
 def actor(name: str, country: str | None, kind: str) -> dict[str, Any]:
     """An actor body; its id is made from its country and name, so it is found again."""
+    return {"id": _actor_id(name, country), "name": name[:300], "kind": kind, "country": country}
+
+
+@lru_cache(maxsize=65536)  # names repeat row after row; slugs are slow to make
+def _actor_id(name: str, country: str | None) -> str:
     own = country is not None and name.lower() == country_name(country).lower()
-    actor_id = make_slug(name) if own or country is None else make_slug(country, name)
-    return {"id": actor_id, "name": name[:300], "kind": kind, "country": country}
+    return make_slug(name) if own or country is None else make_slug(country, name)
 
 
 def kind_of(*texts: str) -> str:
@@ -181,7 +186,12 @@ def group_id(dataset: str, body: dict[str, Any]) -> str:
     (with their roles). Rows that share it are one event (see app.datasets.service)."""
     actors = ",".join(f"{a['id']}:{a['role']}" for a in body["actors"])
     digest = hashlib.sha256(actors.encode()).hexdigest()[:10]
-    return make_slug(dataset, body["date"], *body["countries"], body["type"], digest)
+    return f"{_group_slug(dataset, body['date'], *body['countries'], body['type'])}-{digest}"
+
+
+@lru_cache(maxsize=65536)
+def _group_slug(*parts: str) -> str:
+    return make_slug(*parts)
 
 
 def check_dyad(*codes: str | None) -> list[str]:
