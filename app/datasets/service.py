@@ -257,7 +257,11 @@ def _kept(
                 report.skip(name, Skipped(row.line, Reason.older, event_id))
                 continue
             if merging:
-                row.body = _cited_more(live[event_id], row.body)
+                more = _cited_more(live[event_id], row.body)
+                if more is None:  # nothing new: spare the import path its comparison
+                    report.unchanged += 1
+                    continue
+                row.body = more
             else:
                 row.body = _with_additions(row.body, live[event_id])
         kept.append(row)
@@ -287,13 +291,16 @@ def _with_additions(body: dict[str, Any], event: EventPublic) -> dict[str, Any]:
     }
 
 
-def _cited_more(event: EventPublic, body: dict[str, Any]) -> dict[str, Any]:
-    """The stored event as it is, citing the sources of `body` it does not cite yet."""
+def _cited_more(event: EventPublic, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored event as it is, citing the sources of `body` it does not cite yet; None
+    when `body` adds nothing to it."""
     stored = writable(event)
     cited = {citation.source.url for citation in event.citations}
     new = [c for c in body["citations"] if normalise_url(c["source"]["url"]) not in cited]
     known = {(a["id"], a["role"]) for a in stored["actors"]}
     actors = [a for a in body["actors"] if (a["id"], a["role"]) not in known]
+    if not new and not actors:
+        return None
     return stored | {
         "citations": stored["citations"] + new,
         "actors": stored["actors"] + actors,
