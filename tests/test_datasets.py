@@ -442,3 +442,14 @@ def test_the_api_refuses_a_broken_archive_and_a_json_body_for_a_dataset(client, 
     assert json_body.status_code == 415
     unknown = post(client, writer, "format=phoenix", b"", "text/tab-separated-values")
     assert unknown.status_code == 422
+
+
+def test_an_acled_deletions_list_shows_in_the_changes_feed_as_deletes(client, writer):
+    for name in ("acled-2024-05.csv", "acled-deletions.csv"):
+        response = post(client, writer, "format=acled", (DATA / name).read_bytes(), "text/csv")
+        assert response.status_code == 200
+    assert response.json()["deleted"] == 1
+    feed = client.get("/v1/changes", params={"limit": 1000}).json()["items"]
+    deletes = [(item["event_id"], item["action"]) for item in feed if item["action"] == "delete"]
+    assert deletes == [("acled-arm2002", "delete")]
+    assert client.get("/v1/events/acled-arm2002").status_code == 404
