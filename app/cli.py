@@ -410,7 +410,7 @@ def _import_datasets(
                         opened([path], datasets.in_folders(fmt)),
                         strict=strict,
                         key_name=key_name,
-                        on_row=partial(bar.advance, task),
+                        on_row=None if bar.disable else partial(bar.advance, task),
                     )
                 except (datasets.StrictStop, datasets.UnreadableFile, InvalidRecords) as error:
                     session.rollback()
