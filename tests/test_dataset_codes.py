@@ -11,6 +11,7 @@ from app.datasets.codes import (
     country_of_number,
     plover_type,
 )
+from app.datasets.rows import article
 from app.events.types import EventType
 
 
@@ -136,3 +137,20 @@ def test_an_unknown_country_name_is_refused():
 )
 def test_acled_numeric_codes(number, name, expected):
     assert country_of_number(number, name) == expected
+
+
+def test_an_article_is_a_source_whose_id_is_unique_by_its_url():
+    first = article("https://www.example.com/news/123/index.html", "2024-05-19")
+    second = article("https://www.example.com/world/456/index.html", None)
+    same = article("HTTPS://WWW.EXAMPLE.COM/news/123/index.html#top", None)
+    assert first is not None and second is not None and same is not None
+    assert (first["title"], first["publisher"], first["kind"]) == (
+        "Index",
+        "example.com",
+        "news",
+    )
+    assert first["id"].startswith("example-com-")
+    assert first["id"] != second["id"]
+    assert first["id"] == same["id"]  # the same URL, normalised
+    assert article("BBC Monitoring", None) is None
+    assert article("ftp://example.com/file", None) is None

@@ -28,11 +28,13 @@ from app.datasets.rows import (
     check_dyad,
     citation,
     location,
+    source_id,
     title,
 )
 from app.events.types import EventType
 
 RELEASE = {
+    "id": source_id("ACLED", "https://acleddata.com/"),
     "url": "https://acleddata.com/",
     "title": "ACLED: Armed Conflict Location & Event Data",
     "publisher": "ACLED",

@@ -26,6 +26,7 @@ from app.datasets.rows import (
     group_id,
     kind_of,
     location,
+    source_id,
     title,
     tone,
     tsv,
@@ -50,6 +51,7 @@ _AT = {name: index for index, name in enumerate(COLUMNS)}
 
 # Where GDELT itself is cited, when a row's SOURCEURL is not a web address.
 GDELT = {
+    "id": source_id("The GDELT Project", "https://www.gdeltproject.org/"),
     "url": "https://www.gdeltproject.org/",
     "title": "GDELT 2.0 Event Database",
     "publisher": "The GDELT Project",

@@ -25,12 +25,14 @@ from app.datasets.rows import (
     kind_of,
     location,
     named,
+    source_id,
     title,
     tone,
     tsv,
 )
 
 RELEASE = {
+    "id": source_id("Harvard Dataverse", "https://doi.org/10.7910/DVN/28075"),
     "url": "https://doi.org/10.7910/DVN/28075",
     "title": "ICEWS Coded Event Data",
     "publisher": "Harvard Dataverse",

@@ -24,12 +24,14 @@ from app.datasets.rows import (
     kind_of,
     location,
     named,
+    source_id,
     title,
     tone,
     tsv,
 )
 
 RELEASE = {
+    "id": source_id("Harvard Dataverse", "https://doi.org/10.7910/DVN/AJGVIT"),
     "url": "https://doi.org/10.7910/DVN/AJGVIT",
     "title": "POLECAT Weekly Data",
     "publisher": "Harvard Dataverse",

@@ -23,6 +23,7 @@ from app.core.countries import country_name
 from app.core.dates import InvalidDate, parse
 from app.core.slugs import make_slug
 from app.datasets.codes import Reason, Skip
+from app.sources.models import normalise_url
 
 # Every imported event carries these tags, so that a reader can tell it from a curated one
 # (`?tag=imported`), and those a program coded from news text carry `machine-coded` too.
@@ -169,12 +170,25 @@ def article(url: str, published: str | None) -> dict[str, Any] | None:
     while words and words[-1].isdigit():
         words.pop()
     return {
+        "id": source_id(publisher, url.strip()),
         "url": url.strip(),
         "title": title(" ".join(words).capitalize() if words else publisher),
         "publisher": publisher[:200],
         "kind": "news",
         "published": published,
     }
+
+
+def source_id(publisher: str, url: str) -> str:
+    """A source's id, unique by its URL: many URLs spell the same title ("index"), and making
+    ids free one by one would cost a query per try."""
+    digest = hashlib.sha256(normalise_url(url).encode()).hexdigest()[:12]
+    return f"{_publisher_slug(publisher)}-{digest}"
+
+
+@lru_cache(maxsize=4096)
+def _publisher_slug(publisher: str) -> str:
+    return make_slug(publisher, max_length=80)
 
 
 def citation(source: dict[str, Any], locator: str) -> dict[str, Any]:
