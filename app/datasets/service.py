@@ -25,12 +25,12 @@ from app.actors.service import ensure_actors
 from app.core.errors import DyadError
 from app.datasets import acled, gdelt, icews, polecat
 from app.datasets.codes import Reason
-from app.datasets.rows import STAMP, Row, Skipped, open_text
-from app.events.models import Citation, Event, EventExternalId, EventPublic
+from app.datasets.merging import add_citations, cited_more, merged, stamps, with_additions
+from app.datasets.rows import Row, Skipped, open_text
+from app.events.models import Citation, Event, EventExternalId
 from app.events.service import publish
 from app.events.writes import delete_event, writable
 from app.imports.service import BATCH_SIZE, Mode, import_records
-from app.sources.models import normalise_url
 
 
 class DatasetFormat(StrEnum):
@@ -156,7 +156,7 @@ def _import_files(
             parsed = READERS[fmt](text)
         for batch in _batches(_counted(name, parsed, report, strict)):
             merging = fmt in MERGED
-            rows = _kept(session, name, _merged(batch) if merging else batch, report, merging)
+            rows = _kept(session, name, merged(batch) if merging else batch, report, merging)
             ensure_actors(session, [body for row in rows for body in row.actors])
             _write(session, [(row.line, row.body) for row in rows], report, mode, key_name)
 
@@ -197,38 +197,6 @@ def _counted(
         yield item
 
 
-def _merged(batch: list[Row]) -> list[Row]:
-    """Rows of one event (the same id) as one row: the first, with the others' citations
-    and actors added."""
-    events: dict[str, Row] = {}
-    for row in batch:
-        first = events.setdefault(row.body["id"], row)
-        if first is not row:
-            _add_citations(first.body, row.body["citations"])
-            known = {(a["id"], a["role"]) for a in first.body["actors"]}
-            first.body["actors"] += [
-                a for a in row.body["actors"] if (a["id"], a["role"]) not in known
-            ]
-            first.actors += row.actors
-    return list(events.values())
-
-
-def _add_citations(
-    body: dict[str, Any], citations: list[dict[str, Any]], *, join: bool = True
-) -> None:
-    """Cite each new source once; with `join`, a source cited already names the row in its
-    locator too."""
-    cited = {normalise_url(c["source"]["url"]): c for c in body["citations"] if "source" in c}
-    for citation in citations:
-        same = cited.get(normalise_url(citation["source"]["url"]))
-        if same is None:
-            body["citations"].append(citation)
-            cited[normalise_url(citation["source"]["url"])] = citation
-        elif join and citation["locator"] not in same["locator"]:
-            joined = f"{same['locator']}; {citation['locator']}"
-            same["locator"] = joined if len(joined) <= 200 else same["locator"]
-
-
 def _kept(
     session: Session, name: str, batch: list[Row], report: DatasetReport, merging: bool
 ) -> list[Row]:
@@ -252,59 +220,20 @@ def _kept(
             report.skip(name, Skipped(row.line, Reason.deleted, event_id))
             continue
         if event_id in live:
-            newest = max(_stamps(live[event_id]), default=None)
+            newest = max(stamps(live[event_id]), default=None)
             if row.stamp is not None and newest is not None and row.stamp < newest:
                 report.skip(name, Skipped(row.line, Reason.older, event_id))
                 continue
             if merging:
-                more = _cited_more(live[event_id], row.body)
+                more = cited_more(live[event_id], row.body)
                 if more is None:  # nothing new: spare the import path its comparison
                     report.unchanged += 1
                     continue
                 row.body = more
             else:
-                row.body = _with_additions(row.body, live[event_id])
+                row.body = with_additions(row.body, live[event_id])
         kept.append(row)
     return kept
-
-
-def _stamps(event: EventPublic) -> Iterator[int]:
-    for citation in event.citations:
-        match = STAMP.search(citation.locator or "")
-        if match:
-            yield int(match.group(1))
-
-
-def _with_additions(body: dict[str, Any], event: EventPublic) -> dict[str, Any]:
-    given = {normalise_url(c["source"]["url"]) for c in body["citations"]}
-    stored = writable(event)
-    added = [
-        citation
-        for citation, public in zip(stored["citations"], event.citations, strict=True)
-        if public.source.url not in given
-    ]
-    tags = body["tags"] + [tag for tag in event.tags if tag not in body["tags"]]
-    return body | {
-        "citations": body["citations"] + added,
-        "tags": tags,
-        "links": stored["links"],
-    }
-
-
-def _cited_more(event: EventPublic, body: dict[str, Any]) -> dict[str, Any] | None:
-    """The stored event as it is, citing the sources of `body` it does not cite yet; None
-    when `body` adds nothing to it."""
-    stored = writable(event)
-    cited = {citation.source.url for citation in event.citations}
-    new = [c for c in body["citations"] if normalise_url(c["source"]["url"]) not in cited]
-    known = {(a["id"], a["role"]) for a in stored["actors"]}
-    actors = [a for a in body["actors"] if (a["id"], a["role"]) not in known]
-    if not new and not actors:
-        return None
-    return stored | {
-        "citations": stored["citations"] + new,
-        "actors": stored["actors"] + actors,
-    }
 
 
 def _stored(
@@ -358,7 +287,7 @@ def _mentioned(
                     records[event_id][1]["citations"], events[event_id].citations, strict=True
                 )
             ]
-        _add_citations(records[event_id][1], [citation], join=False)
+        add_citations(records[event_id][1], [citation], join=False)
     return [(line, _by_id(record)) for line, record in records.values()]
 
 
