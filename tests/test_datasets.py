@@ -453,3 +453,27 @@ def test_an_acled_deletions_list_shows_in_the_changes_feed_as_deletes(client, wr
     deletes = [(item["event_id"], item["action"]) for item in feed if item["action"] == "delete"]
     assert deletes == [("acled-arm2002", "delete")]
     assert client.get("/v1/events/acled-arm2002").status_code == 404
+
+
+def test_a_later_file_adds_its_articles_to_the_events_of_an_earlier_one_once(session, tmp_path):
+    """Two files of one day: the second reports the AZE-IRN visit again, twice."""
+    first = (DATA / GDELT).read_text().splitlines()[0].split("\t")
+    later = []
+    for n, url in enumerate(["https://apa.az/en/visit-1", "https://report.az/en/visit-2"]):
+        cells = list(first)
+        cells[0], cells[60] = str(1171599000 + n), url
+        later.append("\t".join(cells))
+    (tmp_path / GDELT).write_bytes((DATA / GDELT).read_bytes())
+    (tmp_path / "20240519154500.export.CSV").write_text("\n".join(later) + "\n")
+    before = revisions(session)
+    report = import_dataset(session, DatasetFormat.gdelt, opened([tmp_path]))
+    assert (report.rows, report.created, report.updated, report.unchanged) == (18, 7, 1, 0)
+    visit = gdelt(session, 1171598031)
+    assert [c["locator"] for c in visit["citations"]][-2:] == [
+        "GLOBALEVENTID 1171599000",
+        "GLOBALEVENTID 1171599001",
+    ]
+    assert visit["version"] == 2  # one update for both of the later file's rows
+    assert revisions(session) == before + 7 + 1
+    again = import_dataset(session, DatasetFormat.gdelt, opened([tmp_path]))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 7)

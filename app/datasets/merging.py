@@ -4,8 +4,8 @@ row of a stored event turned into the record that updates it.
 GDELT and POLECAT report one real event many times: their rows with the same day,
 countries, type and actors share an event id (app.datasets.rows.group_id). In one batch
 they become one record (`merged`); a later row of a stored event only adds the sources it
-cites (`cited_more`). Other datasets' rows rewrite what the dataset gives and keep what was
-added since (`with_additions`).
+cites (app.datasets.service gathers those). Other datasets' rows rewrite what the dataset
+gives and keep what was added since (`with_additions`).
 """
 
 from collections.abc import Iterator
@@ -69,20 +69,4 @@ def with_additions(body: dict[str, Any], event: EventPublic) -> dict[str, Any]:
         "citations": body["citations"] + added,
         "tags": tags,
         "links": stored["links"],
-    }
-
-
-def cited_more(event: EventPublic, body: dict[str, Any]) -> dict[str, Any] | None:
-    """The stored event as it is, citing the sources of `body` it does not cite yet; None
-    when `body` adds nothing to it."""
-    stored = writable(event)
-    cited = {citation.source.url for citation in event.citations}
-    new = [c for c in body["citations"] if normalise_url(c["source"]["url"]) not in cited]
-    known = {(a["id"], a["role"]) for a in stored["actors"]}
-    actors = [a for a in body["actors"] if (a["id"], a["role"]) not in known]
-    if not new and not actors:
-        return None
-    return stored | {
-        "citations": stored["citations"] + new,
-        "actors": stored["actors"] + actors,
     }

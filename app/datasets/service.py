@@ -25,12 +25,13 @@ from app.actors.service import ensure_actors
 from app.core.errors import DyadError
 from app.datasets import acled, gdelt, icews, polecat
 from app.datasets.codes import Reason
-from app.datasets.merging import add_citations, cited_more, merged, stamps, with_additions
+from app.datasets.merging import add_citations, merged, stamps, with_additions
 from app.datasets.rows import Row, Skipped, open_text
-from app.events.models import Citation, Event, EventExternalId
+from app.events.models import Citation, Event, EventExternalId, EventPublic
 from app.events.service import publish
 from app.events.writes import delete_event, writable
 from app.imports.service import BATCH_SIZE, Mode, import_records
+from app.sources.models import normalise_url
 
 
 class DatasetFormat(StrEnum):
@@ -138,6 +139,7 @@ def _import_files(
 ) -> None:
     """Each file batch by batch: a batch is written before the next is read, so that rows
     of one event in two batches find it stored."""
+    pending = _Additions()
     for name, stream in files:
         text = open_text(stream)
         if fmt == DatasetFormat.gdelt_mentions:
@@ -155,10 +157,47 @@ def _import_files(
         else:
             parsed = READERS[fmt](text)
         for batch in _batches(_counted(name, parsed, report, strict)):
-            merging = fmt in MERGED
-            rows = _kept(session, name, merged(batch) if merging else batch, report, merging)
+            additions = pending if fmt in MERGED else None
+            rows = _kept(session, name, merged(batch) if additions else batch, report, additions)
             ensure_actors(session, [body for row in rows for body in row.actors])
             _write(session, [(row.line, row.body) for row in rows], report, mode, key_name)
+            if len(pending.records) >= BATCH_SIZE:
+                _write(session, pending.taken(), report, mode, key_name)
+    _write(session, pending.taken(), report, mode, key_name)
+
+
+@dataclass
+class _Additions:
+    """The sources that rows cite for stored events, gathered over batches and files and
+    written once per event: a GDELT day reports one event again in many of its 96 files,
+    and each update is a new version. At most BATCH_SIZE events wait at a time."""
+
+    records: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    cited: dict[str, set[str]] = field(default_factory=dict)
+    unchanged: set[str] = field(default_factory=set)  # the events counted unchanged
+
+    def add(self, line: int, event: EventPublic, body: dict[str, Any]) -> bool:
+        """Gather what `body` cites that `event` does not; False if that is nothing."""
+        waiting = event.id in self.records
+        if not waiting:
+            self.records[event.id] = (line, writable(event))
+            self.cited[event.id] = {citation.source.url for citation in event.citations}
+        record, cited = self.records[event.id][1], self.cited[event.id]
+        before = len(record["citations"])
+        for citation in body["citations"]:
+            url = normalise_url(citation["source"]["url"])
+            if url not in cited:
+                cited.add(url)
+                record["citations"].append(citation)
+        if waiting or len(record["citations"]) > before:
+            return True
+        del self.records[event.id], self.cited[event.id]
+        return False
+
+    def taken(self) -> list[tuple[int, dict[str, Any]]]:
+        records = list(self.records.values())
+        self.records, self.cited = {}, {}
+        return records
 
 
 def _batches(items: Iterator[Any]) -> Iterator[list[Any]]:
@@ -198,7 +237,11 @@ def _counted(
 
 
 def _kept(
-    session: Session, name: str, batch: list[Row], report: DatasetReport, merging: bool
+    session: Session,
+    name: str,
+    batch: list[Row],
+    report: DatasetReport,
+    additions: _Additions | None,
 ) -> list[Row]:
     """The rows to import, those of stored events with what was added to them since.
 
@@ -206,8 +249,9 @@ def _kept(
     what the dataset gives, but keeps the citations (a mention, a curator's source), tags
     and links added to the event since: the row's own citations come first, then those of
     other sources. For merged formats the stored event is kept as it is, and the row only
-    adds the sources it cites that the event does not. A row of an event deleted in Dyad
-    (by an ACLED deletions list, or by hand) is skipped: a re-import never brings it back.
+    adds the sources it cites that the event does not, gathered in `additions`. A row of an
+    event deleted in Dyad (by an ACLED deletions list, or by hand) is skipped: a re-import
+    never brings it back.
     """
     ids = [row.body["id"] for row in batch]
     stored = list(session.scalars(select(Event).where(col(Event.id).in_(ids))))
@@ -224,12 +268,12 @@ def _kept(
             if row.stamp is not None and newest is not None and row.stamp < newest:
                 report.skip(name, Skipped(row.line, Reason.older, event_id))
                 continue
-            if merging:
-                more = cited_more(live[event_id], row.body)
-                if more is None:  # nothing new: spare the import path its comparison
-                    report.unchanged += 1
-                    continue
-                row.body = more
+            if additions is not None:
+                if not additions.add(row.line, live[event_id], row.body):
+                    # Nothing new: spare the import its comparison, and count the event once.
+                    report.unchanged += event_id not in additions.unchanged
+                    additions.unchanged.add(event_id)
+                continue
             else:
                 row.body = with_additions(row.body, live[event_id])
         kept.append(row)
