@@ -477,3 +477,36 @@ def test_a_later_file_adds_its_articles_to_the_events_of_an_earlier_one_once(ses
     assert revisions(session) == before + 7 + 1
     again = import_dataset(session, DatasetFormat.gdelt, opened([tmp_path]))
     assert (again.created, again.updated, again.unchanged) == (0, 0, 7)
+
+
+def test_mentions_find_a_row_merged_into_another_rows_citation(session, tmp_path):
+    """Two rows of one event coded from one article: the second's mentions still find it."""
+    first = (DATA / GDELT).read_text().splitlines()[0].split("\t")
+    article = "https://www.trend.az/azerbaijan/politics/3901234-aliyev-visits-tehran.html"
+    rows = []
+    for gdelt_id, code in ((1171598900, "042"), (1171598901, "043")):  # both consult
+        cells = list(first)
+        cells[0], cells[26] = str(gdelt_id), code
+        rows.append("\t".join(cells))
+    (tmp_path / "day.export.CSV").write_text("\n".join(rows) + "\n")
+    mentions = [
+        [str(1171598901), "20240519153000", "20240519161500", "1", "trend.az", article],
+        [str(1171598901), "20240519153000", "20240519161500", "1", "apa.az", "https://apa.az/x"],
+    ]
+    rest = ["3", "120", "200", "150", "1", "90", "2400", "2.0", "", ""]
+    (tmp_path / "day.mentions.CSV").write_text(
+        "\n".join("\t".join(m + rest) for m in mentions) + "\n"
+    )
+    assert (
+        import_dataset(session, DatasetFormat.gdelt, opened([tmp_path / "day.export.CSV"])).created
+        == 1
+    )
+    report = import_dataset(
+        session, DatasetFormat.gdelt_mentions, opened([tmp_path / "day.mentions.CSV"])
+    )
+    assert (report.updated, report.skipped) == (1, {})
+    visit = by_external_id(session, "gdelt", "1171598900")
+    assert [(c["source"]["url"], c["locator"]) for c in visit["citations"]] == [
+        (article, "GLOBALEVENTID 1171598900; GLOBALEVENTID 1171598901"),
+        ("https://apa.az/x", "mention, confidence 90%, tone 2.0"),
+    ]

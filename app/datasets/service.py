@@ -31,7 +31,7 @@ from app.events.models import Citation, Event, EventExternalId, EventPublic
 from app.events.service import publish
 from app.events.writes import delete_event, writable
 from app.imports.service import BATCH_SIZE, Mode, import_records
-from app.sources.models import normalise_url
+from app.sources.models import Source, normalise_url
 
 
 class DatasetFormat(StrEnum):
@@ -309,7 +309,7 @@ def _mentioned(
     of an event that was not imported (no two countries, no type, another day's file) is
     counted, not an error.
     """
-    held = _mentioned_events(session, {gdelt_id for _line, gdelt_id, _c in batch})
+    held = _mentioned_events(session, batch)
     events = {
         event.id: event
         for event in publish(
@@ -344,21 +344,31 @@ def _by_id(record: dict[str, Any]) -> dict[str, Any]:
     return record | {"citations": citations}
 
 
-def _mentioned_events(session: Session, gdelt_ids: set[str]) -> dict[str, str]:
-    """GLOBALEVENTID -> the live event made of its row: by the event's external id, or for
-    a row merged into another's event, by its citation's locator."""
-    found = _stored(session, "gdelt", gdelt_ids)
-    rest = sorted(gdelt_ids - found.keys())
-    for start in range(0, len(rest), 1000):
-        locators = {
-            f"GLOBALEVENTID {gdelt_id}": gdelt_id for gdelt_id in rest[start : start + 1000]
-        }
+def _mentioned_events(session: Session, batch: list[Any]) -> dict[str, str]:
+    """GLOBALEVENTID -> the live event made of its row.
+
+    By the event's external id, the first row's; a row merged into another's event is found
+    through the articles its mentions name (the one it was coded from among them): the
+    event citing one of them with the row's GLOBALEVENTID in the locator. Both ways go by
+    indexed columns (external ids, source URLs), never a scan of every citation.
+    """
+    wanted = {gdelt_id for _line, gdelt_id, _citation in batch}
+    found = _stored(session, "gdelt", wanted)
+    urls = sorted(
+        {normalise_url(c["source"]["url"]) for _line, gdelt_id, c in batch if gdelt_id not in found}
+    )
+    for start in range(0, len(urls), 1000):
         rows = session.execute(
             select(col(Citation.locator), col(Citation.event_id))
+            .join(Source, col(Source.id) == col(Citation.source_id))
             .join(Event, col(Event.id) == col(Citation.event_id))
-            .where(col(Citation.locator).in_(locators), col(Event.deleted_at).is_(None))
+            .where(col(Source.url).in_(urls[start : start + 1000]), col(Event.deleted_at).is_(None))
         )
-        found.update({locators[locator]: event_id for locator, event_id in rows if locator})
+        for locator, event_id in rows:
+            for part in (locator or "").split("; "):
+                gdelt_id = part.removeprefix("GLOBALEVENTID ")
+                if part != gdelt_id and gdelt_id in wanted:
+                    found.setdefault(gdelt_id, event_id)
     return found
 
 
