@@ -3,8 +3,11 @@
 import gzip
 from pathlib import Path
 
+import httpx
 import pytest
-from dyad_client import InvalidInput
+from dyad_client import AsyncDyad, InvalidInput
+
+from tests.client.conftest import BASE_URL
 
 DATA = Path(__file__).parents[1] / "data" / "datasets"
 
@@ -33,3 +36,11 @@ def test_import_file_sends_a_gzip_and_strict_refuses(editor, tmp_path):
     with pytest.raises(InvalidInput) as caught:
         editor.import_file(DATA / "acled-2024-05.csv", format="acled", strict=True)
     assert "no two countries" in str(caught.value)
+
+
+@pytest.mark.anyio
+async def test_the_async_client_imports_a_dataset_file_too(app, write_key):
+    async with AsyncDyad(BASE_URL, write_key, transport=httpx.ASGITransport(app=app)) as adyad:
+        result = await adyad.import_file(DATA / "icews-2013.tab", format="icews", dry_run=True)
+    assert (result.rows, result.created, result.dry_run) == (11, 6, True)
+    assert result.skipped["unknown country"] == 1
