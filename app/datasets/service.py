@@ -161,7 +161,7 @@ def _import_files(
             rows = _kept(session, name, merged(batch) if additions else batch, report, additions)
             ensure_actors(session, [body for row in rows for body in row.actors])
             _write(session, [(row.line, row.body) for row in rows], report, mode, key_name)
-            if len(pending.records) >= BATCH_SIZE:
+            if len(pending.records) >= BATCH_SIZE or pending.added >= 10 * BATCH_SIZE:
                 _write(session, pending.taken(), report, mode, key_name)
     _write(session, pending.taken(), report, mode, key_name)
 
@@ -170,10 +170,12 @@ def _import_files(
 class _Additions:
     """The sources that rows cite for stored events, gathered over batches and files and
     written once per event: a GDELT day reports one event again in many of its 96 files,
-    and each update is a new version. At most BATCH_SIZE events wait at a time."""
+    and each update is a new version. At most BATCH_SIZE events, and 10 * BATCH_SIZE
+    citations, wait at a time: memory stays bounded however long the import."""
 
     records: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     cited: dict[str, set[str]] = field(default_factory=dict)
+    added: int = 0  # citations gathered: at most 10 * BATCH_SIZE wait
     unchanged: set[str] = field(default_factory=set)  # the events counted unchanged
 
     def add(self, line: int, event: EventPublic, body: dict[str, Any]) -> bool:
@@ -189,6 +191,7 @@ class _Additions:
             if url not in cited:
                 cited.add(url)
                 record["citations"].append(citation)
+                self.added += 1
         if waiting or len(record["citations"]) > before:
             return True
         del self.records[event.id], self.cited[event.id]
@@ -196,7 +199,7 @@ class _Additions:
 
     def taken(self) -> list[tuple[int, dict[str, Any]]]:
         records = list(self.records.values())
-        self.records, self.cited = {}, {}
+        self.records, self.cited, self.added = {}, {}, 0
         return records
 
 
