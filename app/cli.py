@@ -1,13 +1,16 @@
-"""The `dyad` command: serve, migrate, seed, export and manage API keys."""
+"""The `dyad` command: serve, migrate, seed, import, fetch, export and manage API keys."""
 
 import functools
 import inspect
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast, get_origin
 
+import httpx
 import typer
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
@@ -21,6 +24,7 @@ from app.core.db import create_db_engine
 from app.core.errors import DyadError
 from app.core.migrate import upgrade
 from app.core.settings import Settings, describe_error, get_settings
+from app.datasets.service import DatasetFormat
 from app.events.filters import Format
 from app.imports.service import Mode
 from app.keys import service as keys
@@ -28,6 +32,9 @@ from app.keys.models import Scope
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
+
+    from app.datasets.fetch import Listed
+    from app.datasets.service import DatasetReport
 
 
 class _HelpFlag:
@@ -67,6 +74,10 @@ keys_app = typer.Typer(
     cls=PlainGroup, help="Create, list and revoke API keys.", no_args_is_help=True
 )
 app.add_typer(keys_app, name="keys")
+fetch_app = typer.Typer(
+    cls=PlainGroup, help="Fetch a public dataset's files.", no_args_is_help=True
+)
+app.add_typer(fetch_app, name="fetch")
 T = TypeVar("T")
 err = Console(stderr=True, soft_wrap=True)
 
@@ -327,11 +338,26 @@ def import_files(
         list[Path],
         typer.Argument(
             exists=True,
-            dir_okay=False,
-            metavar="FILE...",
-            help="JSON, NDJSON (.ndjson, .jsonl) or CSV.",
+            metavar="PATH...",
+            help="JSON, NDJSON (.ndjson, .jsonl) or CSV; with --format, a dataset's files, "
+            ".zip or .gz archives of them, or folders.",
         ),
     ],
+    dataset: Annotated[
+        DatasetFormat | None,
+        typer.Option(
+            "--format",
+            metavar="gdelt|gdelt-mentions|polecat|icews|acled",
+            help="Read the files as a public dataset: gdelt, gdelt-mentions, polecat, icews "
+            "or acled (see the README's 'Loading public datasets').",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", metavar="", help="With --format: a row that makes no event aborts the file."
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", metavar="", help="Check and count, but keep nothing.")
     ] = False,
@@ -350,6 +376,15 @@ def import_files(
     from app.core.db import begin_write, refresh_statistics, session_factory
     from app.imports import service as imports
 
+    if dataset is not None:
+        _import_datasets(dataset, files, strict=strict, dry_run=dry_run, key_name=key_name)
+        return
+    if folders := [str(path) for path in files if path.is_dir()]:
+        err.print(
+            f"[red]error:[/red] {', '.join(folders)}: a folder is read only with --format",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     settings = _settings()
     _migrate(settings)
     engine = create_db_engine(settings.database_url, sqlite_cache_mb=256)
@@ -473,6 +508,129 @@ def _open_backup(path: Path, mode: Literal["rb", "wb"]) -> IO[bytes]:
 
 def _counted_rows(counts: dict[str, int]) -> str:
     return ", ".join(f"{count} {table}" for table, count in counts.items())
+
+
+def _import_datasets(
+    fmt: DatasetFormat, paths: list[Path], *, strict: bool, dry_run: bool, key_name: str
+) -> None:
+    """`dyad import --format …`: each path in its own transaction, then its report."""
+    from app.core.db import begin_write, refresh_statistics, session_factory
+    from app.datasets import service as datasets
+    from app.datasets.rows import opened
+    from app.imports.service import InvalidRecords
+
+    settings = _settings()
+    _migrate(settings)
+    engine = create_db_engine(settings.database_url, sqlite_cache_mb=256)
+    failed = wrote = False
+    try:
+        for path in paths:
+            with session_factory(engine)() as session, _progress(sys.stderr.isatty()) as bar:
+                begin_write(session)
+                task = bar.add_task(path.name, total=None)
+                try:
+                    report = datasets.import_dataset(
+                        session,
+                        fmt,
+                        opened([path], datasets.in_folders(fmt)),
+                        strict=strict,
+                        key_name=key_name,
+                        on_row=None if bar.disable else partial(bar.advance, task),
+                    )
+                except (datasets.StrictStop, datasets.UnreadableFile, InvalidRecords) as error:
+                    session.rollback()
+                    failed = True
+                    err.print(f"[red]{path}:[/red] {error.detail}", highlight=False)
+                    for problem in error.extra.get("errors", []):
+                        err.print(
+                            f"  line {problem['line']}: {problem['problem']}", highlight=False
+                        )
+                    continue
+                if dry_run:
+                    session.rollback()
+                else:
+                    session.commit()
+            _print_report(path, report, dry_run)
+            wrote = wrote or (not dry_run and bool(report.created or report.updated))
+        if wrote:
+            refresh_statistics(engine)
+    finally:
+        engine.dispose()
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_report(path: Path, report: "DatasetReport", dry_run: bool) -> None:
+    verb = "would import" if dry_run else "imported"
+    err.print(
+        f"{path}: {report.rows} rows read; {verb} {report.created} created, "
+        f"{report.updated} updated, {report.unchanged} unchanged, {report.deleted} deleted; "
+        f"{sum(report.skipped.values())} skipped",
+        highlight=False,
+    )
+    for reason, count in sorted(report.skipped.items(), key=lambda item: -item[1]):
+        err.print(f"  skipped, {reason}: {count}", highlight=False)
+    for problem in report.unparsable:
+        err.print(
+            f"  {problem['file']}, line {problem['line']}: {problem['problem']}", highlight=False
+        )
+
+
+@fetch_app.command("gdelt", cls=PlainHelp)
+def fetch_gdelt(
+    day: Annotated[
+        datetime,
+        typer.Option(
+            "--date", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="The day to fetch."
+        ),
+    ],
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--to", metavar="FOLDER", help="Where to put the files (default: gdelt/YYYY-MM-DD)."
+        ),
+    ] = None,
+    mentions: Annotated[
+        bool,
+        typer.Option(metavar="", help="Fetch the mentions files too (every article on an event)."),
+    ] = True,
+    then_import: Annotated[
+        bool,
+        typer.Option("--import", metavar="", help="Then import them: exports, then mentions."),
+    ] = False,
+    base_url: Annotated[
+        str,
+        typer.Option(metavar="URL", help="Where GDELT 2.0 lists its files (masterfilelist.txt)."),
+    ] = "http://data.gdeltproject.org/gdeltv2/",
+) -> None:
+    """Fetch a day of GDELT 2.0 (96 export files, and their mentions) from GDELT's master
+    file list, checked against its MD5s; files already whole are not fetched again."""
+    from app.datasets.fetch import FetchError, fetch_day
+
+    target = folder or Path("gdelt") / f"{day:%Y-%m-%d}"
+    kinds = ("export", "mentions") if mentions else ("export",)
+
+    def report(listed: "Listed", fetched: bool) -> None:
+        err.print(f"{'fetched' if fetched else 'already here'}: {listed.name}", highlight=False)
+
+    try:
+        paths = fetch_day(day.date(), target, base_url=base_url, kinds=kinds, on_file=report)
+    except (FetchError, httpx.HTTPError) as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(1) from None
+    if not paths:
+        err.print(f"GDELT lists no files for {day:%Y-%m-%d}", highlight=False)
+        raise typer.Exit(1)
+    err.print(f"{len(paths)} files in {target}", highlight=False)
+    if then_import:
+        for fmt in (DatasetFormat.gdelt, DatasetFormat.gdelt_mentions)[: len(kinds)]:
+            _import_datasets(fmt, [target], strict=False, dry_run=False, key_name="import")
+    else:
+        err.print(
+            f"next: dyad import --format gdelt {target} && "
+            f"dyad import --format gdelt-mentions {target}",
+            highlight=False,
+        )
 
 
 @keys_app.command("create", cls=PlainHelp)

@@ -252,12 +252,16 @@ def test_bad_setting_stops_migrate_with_exit_2_and_one_line_naming_it(monkeypatc
     ("command", "shown"),
     [
         ([], ["Usage: dyad [OPTIONS] COMMAND [ARGS]..."]),
-        (["import"], ["Usage: dyad import [OPTIONS] FILE...", "--mode upsert|create"]),
+        (["import"], ["Usage: dyad import [OPTIONS] PATH...", "--mode upsert|create"]),
         (["export"], ["--format -f csv|ndjson|ics|timelinejs", "--country COUNTRY", "--from FROM"]),
         (["serve"], ["--host ADDRESS", "--port PORT", "--workers N"]),
         (["seed"], ["--if-empty Load only"]),
         (["keys", "create"], ["--name NAME", "--scope read|write|admin"]),
         (["keys", "revoke"], ["Usage: dyad keys revoke [OPTIONS] PREFIX"]),
+        (["import"], ["--format gdelt|gdelt-mentions|polecat|icews|acled", "--strict With"]),
+        (["fetch", "gdelt"], ["--date YYYY-MM-DD", "--to FOLDER", "--base-url URL"]),
+        (["backup"], ["Usage: dyad backup [OPTIONS] FILE"]),
+        (["restore"], ["Usage: dyad restore [OPTIONS] FILE"]),
     ],
 )
 def test_help_names_values_in_plain_words(command, shown):

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import literal, tuple_
+from sqlalchemy import insert, literal, tuple_
 from sqlmodel import Session, col, select
 
 from app.actors.models import (
@@ -12,6 +12,7 @@ from app.actors.models import (
     ActorQuery,
     actor_usage,
 )
+from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import decode_text_cursor, encode_cursor
 from app.core.preconditions import apply_patched, check_version, patched
@@ -31,6 +32,30 @@ def ensure_actor(session: Session, data: ActorCreate) -> tuple[Actor, bool]:
     session.add(actor)
     session.flush()
     return actor, True
+
+
+def ensure_actors(session: Session, given: list[dict[str, Any]]) -> int:
+    """`ensure_actor` for many actor bodies at once (each with its id): one query to find
+    those stored, one INSERT for the rest; how many were created. The first body given for
+    an id is the one created."""
+    by_id: dict[str, dict[str, Any]] = {}
+    for body in given:
+        by_id.setdefault(body["id"], body)
+    ids = sorted(by_id)
+    stored: set[str] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        stored.update(session.exec(select(Actor.id).where(col(Actor.id).in_(chunk))).all())
+    now = utcnow()
+    rows = [
+        ActorCreate.model_validate(body).model_dump()
+        | {"id": actor_id, "version": 1, "created_at": now, "updated_at": now}
+        for actor_id, body in by_id.items()
+        if actor_id not in stored
+    ]
+    if rows:
+        session.execute(insert(Actor), rows)
+    return len(rows)
 
 
 def list_actors(

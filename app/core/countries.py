@@ -11,13 +11,21 @@ class UnknownCountry(ValueError):
     pass
 
 
+# Kosovo has no ISO 3166-1 code; XK / XKX, from ISO's user-assigned range, is the one the
+# European Commission, the World Bank and the event datasets (CAMEO's KSV) agree on.
+USER_ASSIGNED = {"XK": "XKX", "XKX": "XKX"}
+USER_ASSIGNED_NAMES = {"XKX": "Kosovo"}
+
+
 @lru_cache(maxsize=1024)
 def to_alpha3(code: str) -> str:
     """Normalise an alpha-2 or alpha-3 code (any case, ISO 3166-3 former countries too).
 
-    Former countries such as SUN, YUG and CSK keep their alpha-3 code.
+    Former countries such as SUN, YUG and CSK keep their alpha-3 code; Kosovo is XKX.
     """
     text = code.strip().upper()
+    if text in USER_ASSIGNED:
+        return USER_ASSIGNED[text]
     if len(text) == 2 and text.isalpha():
         country = pycountry.countries.get(alpha_2=text)
         if country is not None:
@@ -33,6 +41,8 @@ def to_alpha3(code: str) -> str:
 
 
 def country_name(alpha3: str) -> str:
+    if alpha3 in USER_ASSIGNED_NAMES:
+        return USER_ASSIGNED_NAMES[alpha3]
     country = pycountry.countries.get(alpha_3=alpha3) or pycountry.historic_countries.get(
         alpha_3=alpha3
     )

@@ -1,7 +1,8 @@
 """400 for a NUL character in a request body: PostgreSQL text cannot hold one, and no event,
 name or quote needs one, so it is refused at the door rather than deep in a write.
 
-Query parameters check their own values, so that their 422 can name the parameter."""
+Query parameters check their own values, so that their 422 can name the parameter. Archives
+(a dataset's .zip or .gz) are binary: their reader drops NULs from the text they unpack."""
 
 import re
 
@@ -15,12 +16,22 @@ _IN_BODY = re.compile(rb"\x00|(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
 _CARRY = 6  # bytes kept from the end of a chunk, so a pattern split across chunks is seen
 
 
+BINARY = (b"application/zip", b"application/gzip", b"application/octet-stream")
+
+
+def _binary(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return value.split(b";")[0].strip().lower() in BINARY
+    return False
+
+
 class NulGuardMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _binary(scope):
             await self.app(scope, receive, send)
             return
         tail = b""

@@ -8,6 +8,9 @@ from pydantic import BaseModel, Field
 
 from app.core.db import SessionDep
 from app.core.errors import UnsupportedMediaType, problem_responses
+from app.datasets import service as datasets
+from app.datasets.rows import unpacked
+from app.datasets.service import DatasetFormat
 from app.imports import service
 from app.imports.service import MEDIA_TYPES, InputFormat, Mode
 from app.keys.auth import require
@@ -34,16 +37,66 @@ async def request_body(request: Request) -> bytes:
     return await request.body()
 
 
+class DatasetImportResult(BaseModel):
+    """What an import of a public dataset's file did (with `format`)."""
+
+    rows: int = Field(description="Rows read from the file.", examples=[16])
+    created: int = Field(description="New events.", examples=[7])
+    updated: int = Field(description="Stored events that the import changed.", examples=[0])
+    unchanged: int = Field(
+        description="Stored events equal to their row: no new version.", examples=[0]
+    )
+    deleted: int = Field(description="Events deleted by an ACLED deletions list.", examples=[0])
+    skipped: dict[str, int] = Field(
+        description="Rows that made no event, counted by reason (no two countries, a region "
+        "or bloc code, a CAMEO root without PLOVER type, an unparsable line, …).",
+        examples=[{"no two countries": 2, "region or bloc code": 2}],
+    )
+    unparsable: list[dict[str, object]] = Field(
+        description="The first 100 unparsable lines: file, line and problem.",
+        examples=[[{"file": "20240519153000.export.CSV", "line": 9, "problem": "5 columns"}]],
+    )
+    dry_run: bool = Field(description="True when nothing was kept.", examples=[False])
+
+
+# What a dataset's file may be sent as: its own text, or a .zip or .gz archive of it.
+DATASET_MEDIA_TYPES = (
+    "text/tab-separated-values",
+    "text/csv",
+    "application/zip",
+    "application/gzip",
+    "application/octet-stream",
+)
+
+
 def input_format(
     content_type: Annotated[
         str | None,
         Header(
-            description="application/json, application/x-ndjson or text/csv.",
+            description="application/json, application/x-ndjson or text/csv; with `format`, "
+            + ", ".join(DATASET_MEDIA_TYPES)
+            + ".",
             examples=["text/csv"],
         ),
     ] = None,
-) -> InputFormat:
+    dataset: Annotated[
+        DatasetFormat | None,
+        Query(
+            alias="format",
+            description="Read the body as a public dataset's file (or a .zip or .gz of it): "
+            "gdelt, gdelt-mentions, polecat, icews or acled. Rows that make no event are "
+            "skipped and counted by reason.",
+            examples=["gdelt"],
+        ),
+    ] = None,
+) -> InputFormat | DatasetFormat:
     media_type = (content_type or "application/json").split(";")[0].strip().lower()
+    if dataset is not None:
+        if media_type not in DATASET_MEDIA_TYPES:
+            raise UnsupportedMediaType(
+                f"Send a dataset's file as {', '.join(DATASET_MEDIA_TYPES)}; got {media_type!r}."
+            )
+        return dataset
     fmt = MEDIA_TYPES.get(media_type)
     if fmt is None:
         raise UnsupportedMediaType(f"Send events as {', '.join(MEDIA_TYPES)}; got {media_type!r}.")
@@ -52,7 +105,7 @@ def input_format(
 
 @router.post(
     "/imports",
-    response_model=ImportResult,
+    response_model=ImportResult | DatasetImportResult,
     responses=problem_responses(401, 403, 413, 415, 422),
     summary="Import many events",
     openapi_extra={
@@ -62,6 +115,11 @@ def input_format(
                 "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
                 "application/x-ndjson": {"schema": {"type": "string"}},
                 "text/csv": {"schema": {"type": "string"}},
+                **{
+                    media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for media_type in DATASET_MEDIA_TYPES
+                    if media_type != "text/csv"
+                },
             },
         }
     },
@@ -70,19 +128,50 @@ def import_events(
     session: SessionDep,
     key: Annotated[ApiKey, require(Scope.write)],
     body: Annotated[bytes, Depends(request_body)],
-    fmt: Annotated[InputFormat, Depends(input_format)],
+    fmt: Annotated[InputFormat | DatasetFormat, Depends(input_format)],
     mode: Annotated[
         Mode, Query(description="upsert: create or update; create: new only.", examples=["create"])
     ] = (Mode.upsert),
     dry_run: Annotated[
         bool, Query(description="Check and count, but keep nothing.", examples=[True])
     ] = False,
-) -> ImportResult:
-    """A JSON array, NDJSON or CSV of events, all written or none.
+    strict: Annotated[
+        bool,
+        Query(
+            description="With `format`: a row that makes no event refuses the whole file "
+            "(422), instead of being skipped.",
+            examples=[True],
+        ),
+    ] = False,
+) -> ImportResult | DatasetImportResult:
+    """A JSON array, NDJSON or CSV of events, all written or none; or, with `format`, a
+    GDELT, POLECAT, ICEWS or ACLED file.
 
     Records match stored events by `id` or by any of their `external_ids`. On any bad
     record the answer is 422 with every bad line in `errors`, and nothing is written.
+    A dataset's rows become events as the README's "Loading public datasets" says.
     """
+    if isinstance(fmt, DatasetFormat):
+        outcome = datasets.import_dataset(
+            session,
+            fmt,
+            unpacked(f"body.{fmt.value}", io.BytesIO(body)),
+            strict=strict,
+            mode=mode,
+            key_name=key.name,
+        )
+        if dry_run:
+            session.rollback()
+        return DatasetImportResult(
+            rows=outcome.rows,
+            created=outcome.created,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+            deleted=outcome.deleted,
+            skipped=outcome.skipped,
+            unparsable=outcome.unparsable,
+            dry_run=dry_run,
+        )
     records = service.read_records(io.BytesIO(body), fmt)
     report = service.import_records(session, records, mode=mode, key_name=key.name)
     if dry_run:

@@ -311,15 +311,29 @@ def restore_event(event_id: str, version: int | None) -> Call[Event]:
     return Call("POST", path, _json(Event.from_json), headers=headers)
 
 
-def import_file(path: str | Path, dry_run: bool, mode: str) -> Call[ImportResult]:
+# How a public dataset's file is sent (with `format`): by its suffix, else as text.
+DATASET_TYPES = {
+    ".zip": "application/zip",
+    ".gz": "application/gzip",
+    ".csv": "text/csv",
+}
+
+
+def import_file(
+    path: str | Path, dry_run: bool, mode: str, format: str | None = None, strict: bool = False
+) -> Call[ImportResult]:
     file = Path(path)
-    media_type = IMPORT_TYPES.get(file.suffix.lower(), "application/json")
+    if format is None:
+        media_type = IMPORT_TYPES.get(file.suffix.lower(), "application/json")
+    else:
+        media_type = DATASET_TYPES.get(file.suffix.lower(), "text/tab-separated-values")
+    query = {"dry_run": dry_run, "mode": mode, "format": format, "strict": strict or None}
     # Read whole: an import is one request of bounded size, and a retry must resend it.
     return Call(
         "POST",
         "/v1/imports",
         _json(ImportResult.from_json),
-        params({"dry_run": dry_run, "mode": mode}),
+        params(query),
         content=file.read_bytes(),
         headers={"Content-Type": media_type},
     )

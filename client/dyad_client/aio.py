@@ -243,9 +243,15 @@ class AsyncDyad:
         return await self._call(_api.restore_event(event_id, version))
 
     async def import_file(
-        self, path: str | Path, *, dry_run: bool = False, mode: str = "upsert"
+        self,
+        path: str | Path,
+        *,
+        dry_run: bool = False,
+        mode: str = "upsert",
+        format: str | None = None,
+        strict: bool = False,
     ) -> ImportResult:
-        return await self._call(_api.import_file(path, dry_run, mode))
+        return await self._call(_api.import_file(path, dry_run, mode, format, strict))
 
     # --- sending ------------------------------------------------------------------------
 

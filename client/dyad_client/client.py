@@ -263,13 +263,22 @@ class Dyad:
         return self._call(_api.restore_event(event_id, version))
 
     def import_file(
-        self, path: str | Path, *, dry_run: bool = False, mode: str = "upsert"
+        self,
+        path: str | Path,
+        *,
+        dry_run: bool = False,
+        mode: str = "upsert",
+        format: str | None = None,
+        strict: bool = False,
     ) -> ImportResult:
         """Import a JSON, NDJSON (.ndjson, .jsonl) or CSV file, all or nothing.
 
-        `InvalidInput` lists every bad line in `errors` when any record is refused.
+        `InvalidInput` lists every bad line in `errors` when any record is refused. With
+        `format` (gdelt, gdelt-mentions, polecat, icews or acled) the file, or a .zip or .gz
+        of it, is a public dataset's: rows that make no event are counted in `skipped` by
+        reason, or with `strict` refuse the file.
         """
-        return self._call(_api.import_file(path, dry_run, mode))
+        return self._call(_api.import_file(path, dry_run, mode, format, strict))
 
     # --- sending ------------------------------------------------------------------------
 

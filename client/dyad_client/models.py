@@ -463,10 +463,25 @@ class ImportResult:
     updated: int
     unchanged: int
     dry_run: bool
+    # With `format` (a public dataset's file): rows read, events deleted (an ACLED
+    # deletions list), rows skipped by reason and the first unparsable lines.
+    rows: int | None = None
+    deleted: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    unparsable: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: Json) -> "ImportResult":
-        return cls(data["created"], data["updated"], data["unchanged"], data.get("dry_run", False))
+        return cls(
+            data["created"],
+            data["updated"],
+            data["unchanged"],
+            data.get("dry_run", False),
+            data.get("rows"),
+            data.get("deleted", 0),
+            dict(data.get("skipped", {})),
+            list(data.get("unparsable", [])),
+        )
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,20 @@ function badges(event, typeDescription) {
     tone,
     event.status === "disputed" && el("span", { class: "badge badge-disputed" }, "disputed"),
     event.status === "unsourced" && el("span", { class: "badge badge-unsourced" }, "no source"),
+    origin(event),
   );
+}
+
+/** Whether a program or a dataset made the event, rather than an editor: never mistaken. */
+function origin(event) {
+  const tags = event.tags ?? [];
+  if (tags.includes("machine-coded")) {
+    return el("span", { class: "badge badge-machine", title: "Coded by a program from news text (GDELT, POLECAT or ICEWS); no editor has checked it." }, "machine-coded");
+  }
+  if (tags.includes("imported")) {
+    return el("span", { class: "badge badge-machine", title: "Imported from a public dataset (ACLED)." }, "imported");
+  }
+  return false;
 }
 
 function people(event, countryName) {
