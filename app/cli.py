@@ -24,9 +24,9 @@ from app.core.db import create_db_engine
 from app.core.errors import DyadError
 from app.core.migrate import upgrade
 from app.core.settings import Settings, describe_error, get_settings
-from app.datasets.service import DatasetFormat
+from app.datasets.models import DatasetFormat
 from app.events.filters import Format
-from app.imports.service import Mode
+from app.imports.models import Mode
 from app.keys import service as keys
 from app.keys.models import Scope
 

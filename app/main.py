@@ -15,13 +15,11 @@ from app.changes.routes import router as changes_router
 from app.core import errors
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.db import create_db_engine, session_factory
-from app.core.metrics import MetricsMiddleware
+from app.core.exchange import ExchangeMiddleware
 from app.core.metrics import router as metrics_router
 from app.core.nul_guard import NulGuardMiddleware
 from app.core.ratelimit import RateLimitMiddleware
 from app.core.read_slots import ReadSlotsMiddleware
-from app.core.request_id import RequestIdMiddleware
-from app.core.security_headers import SecurityHeadersMiddleware
 from app.core.settings import Settings, get_settings
 from app.countries.routes import router as vocabulary_router
 from app.docs import routes as docs
@@ -75,9 +73,9 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = sessions or session_factory(engine)
     errors.install(app)
-    # Added innermost first: a request meets the metrics, the request id, the security
-    # headers, CORS, the rate limit, the body limit, the NUL guard and the read slots, in
-    # that order.
+    # Added innermost first: a request meets the exchange (request id, security headers,
+    # metrics, access log), CORS, the rate limit, the body limit, the NUL guard and the read
+    # slots, in that order.
     app.add_middleware(ReadSlotsMiddleware, slots=settings.concurrent_reads)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(
@@ -107,10 +105,8 @@ def create_app(
                 "RateLimit-Policy",
             ],
         )
-    app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestIdMiddleware)
-    # Outermost, so that its counts include the answers of every other middleware (429s too).
-    app.add_middleware(MetricsMiddleware)
+    # Outermost, so that its counts and headers include every other middleware's answers.
+    app.add_middleware(ExchangeMiddleware)
     app.include_router(health_router)
     app.include_router(metrics_router)  # public like /healthz: scraped without a key
     docs.install(app)

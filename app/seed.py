@@ -13,7 +13,8 @@ from app.actors.service import ensure_actor
 from app.core.migrate import ROOT
 from app.events.create import event_id_for
 from app.events.models import Event, EventCreate
-from app.imports.service import Mode, import_records
+from app.imports.models import Mode
+from app.imports.service import import_records
 from app.sources.models import SourceCreate
 from app.sources.service import ensure_source
 

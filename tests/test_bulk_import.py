@@ -14,7 +14,8 @@ from app.events.public import publish
 from app.events.search import fold
 from app.events.writes import create_event
 from app.imports import service as imports
-from app.imports.service import InputFormat, InvalidRecords, Mode, import_records
+from app.imports.models import InputFormat, Mode
+from app.imports.service import InvalidRecords, import_records
 from app.sources.models import Source
 from tests.factories import make_actor, make_event, make_source
 from tests.test_dyad_index import assert_index_is_right

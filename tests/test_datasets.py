@@ -13,9 +13,9 @@ import pytest
 from sqlmodel import Session, func, select
 
 from app.changes.models import Revision
+from app.datasets.models import DatasetFormat
 from app.datasets.rows import opened, unpacked
 from app.datasets.service import (
-    DatasetFormat,
     DatasetReport,
     StrictStop,
     UnreadableFile,

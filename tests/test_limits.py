@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, func, select
 
-from app.core.security_headers import CONTENT_SECURITY_POLICY
+from app.core.exchange import CONTENT_SECURITY_POLICY
 from app.core.settings import Settings
 from app.events.models import Event
 from app.keys.models import Scope

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
-from app.core.metrics import MetricsMiddleware
+from app.core.exchange import ExchangeMiddleware
 from app.main import create_app
 from tests.e2e.test_serve import _environment, _stop, start_server
 from tests.factories import make_event
@@ -132,7 +132,7 @@ def test_a_streamed_answer_is_timed_until_its_last_byte(client):
     route = "/metrics-test/slow-stream"
     labels = {"method": "GET", "route": route}
     before = _scrape(client)  # the same process, so the same counters
-    with TestClient(MetricsMiddleware(Starlette(routes=[Route(route, stream)]))) as streamed:
+    with TestClient(ExchangeMiddleware(Starlette(routes=[Route(route, stream)]))) as streamed:
         assert streamed.get(route).text == "a,b\n1,2\n"
     after = _scrape(client)
 

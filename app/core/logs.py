@@ -8,7 +8,7 @@ import logging
 from contextvars import ContextVar
 from typing import Any, TextIO
 
-# The request being served, set by the request id middleware.
+# The request being served, set by the exchange middleware (app.core.exchange).
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 

@@ -13,7 +13,6 @@ are then left out: they describe one worker, not the server.
 """
 
 import os
-import time
 
 from fastapi import APIRouter
 from prometheus_client import (
@@ -26,7 +25,7 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 # The classic text format, what prometheus-client itself sends a scraper that does not
 # negotiate (its CONTENT_TYPE_LATEST now names version 1.0.0, same text for our names).
@@ -70,37 +69,12 @@ def route_of(scope: Scope, root_path: str) -> str:
     return f"{mounted}/{{path}}" if mounted else UNMATCHED
 
 
-class MetricsMiddleware:
-    """Counts and times every HTTP request, until the last byte of its answer is sent."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        root_path = scope.get("root_path", "")
-        started = time.perf_counter()
-        finished: float | None = None
-        status = 500  # what the client gets if the app fails before answering
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status, finished
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                finished = time.perf_counter()  # not counting work done after the answer
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            method = scope["method"] if scope["method"] in METHODS else "other"
-            route = route_of(scope, root_path)
-            REQUESTS.labels(method, route, str(status)).inc()
-            ended = time.perf_counter() if finished is None else finished
-            DURATION.labels(method, route).observe(ended - started)
+def observe(scope: Scope, root_path: str, status: int, seconds: float) -> None:
+    """Count a request answered and its time, by method, route template and status."""
+    method = scope["method"] if scope["method"] in METHODS else "other"
+    route = route_of(scope, root_path)
+    REQUESTS.labels(method, route, str(status)).inc()
+    DURATION.labels(method, route).observe(seconds)
 
 
 router = APIRouter(tags=["operations"])

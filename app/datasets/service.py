@@ -13,7 +13,6 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from http import HTTPStatus
 from itertools import chain, islice
 from typing import IO, Any
@@ -26,21 +25,14 @@ from app.core.errors import DyadError
 from app.datasets import acled, gdelt, icews, polecat
 from app.datasets.codes import Reason
 from app.datasets.merging import add_citations, merged, stamps, with_additions
+from app.datasets.models import DatasetFormat
 from app.datasets.rows import Row, Skipped, open_text
 from app.events.models import Citation, Event, EventExternalId, EventPublic
 from app.events.public import publish
 from app.events.writes import delete_event, writable
-from app.imports.service import BATCH_SIZE, Mode, import_records
+from app.imports.models import Mode
+from app.imports.service import BATCH_SIZE, import_records
 from app.sources.models import Source, normalise_url
-
-
-class DatasetFormat(StrEnum):
-    gdelt = "gdelt"
-    gdelt_mentions = "gdelt-mentions"
-    polecat = "polecat"
-    icews = "icews"
-    acled = "acled"
-
 
 READERS = {
     DatasetFormat.gdelt: gdelt.read,

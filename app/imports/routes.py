@@ -4,59 +4,23 @@ import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from pydantic import BaseModel, Field
 
 from app.core.db import SessionDep
 from app.core.errors import UnsupportedMediaType, problem_responses
 from app.datasets import service as datasets
+from app.datasets.models import DatasetFormat
 from app.datasets.rows import unpacked
-from app.datasets.service import DatasetFormat
 from app.imports import service
-from app.imports.service import MEDIA_TYPES, InputFormat, Mode
+from app.imports.models import DatasetImportResult, ImportResult, InputFormat, Mode
+from app.imports.service import MEDIA_TYPES
 from app.keys.auth import require
 from app.keys.models import ApiKey, Scope
 
 router = APIRouter(prefix="/v1", tags=["imports"])
 
 
-class ImportResult(BaseModel):
-    created: int = Field(description="New events.", examples=[1])
-    updated: int = Field(description="Stored events that the import changed.", examples=[0])
-    unchanged: int = Field(
-        description="Stored events equal to their record: no new version.", examples=[0]
-    )
-    errors: list[dict[str, object]] = Field(
-        default=[],
-        description="Empty on success: a failed import answers 422 listing them.",
-        examples=[[]],
-    )
-    dry_run: bool = Field(description="True when nothing was kept.", examples=[False])
-
-
 async def request_body(request: Request) -> bytes:
     return await request.body()
-
-
-class DatasetImportResult(BaseModel):
-    """What an import of a public dataset's file did (with `format`)."""
-
-    rows: int = Field(description="Rows read from the file.", examples=[16])
-    created: int = Field(description="New events.", examples=[7])
-    updated: int = Field(description="Stored events that the import changed.", examples=[0])
-    unchanged: int = Field(
-        description="Stored events equal to their row: no new version.", examples=[0]
-    )
-    deleted: int = Field(description="Events deleted by an ACLED deletions list.", examples=[0])
-    skipped: dict[str, int] = Field(
-        description="Rows that made no event, counted by reason (no two countries, a region "
-        "or bloc code, a CAMEO root without PLOVER type, an unparsable line, …).",
-        examples=[{"no two countries": 2, "region or bloc code": 2}],
-    )
-    unparsable: list[dict[str, object]] = Field(
-        description="The first 100 unparsable lines: file, line and problem.",
-        examples=[[{"file": "20240519153000.export.CSV", "line": 9, "problem": "5 columns"}]],
-    )
-    dry_run: bool = Field(description="True when nothing was kept.", examples=[False])
 
 
 # What a dataset's file may be sent as: its own text, or a .zip or .gz archive of it.

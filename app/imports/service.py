@@ -9,7 +9,6 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from http import HTTPStatus
 from itertools import islice
 from typing import Any, BinaryIO, TextIO, TypeVar
@@ -36,20 +35,9 @@ from app.events.models import Event, EventCreate
 from app.events.public import publish
 from app.events.writes import replace_event, writable
 from app.imports.csv_rows import CsvRow, Current
+from app.imports.models import InputFormat, Mode
 from app.sources.models import Source
 from app.sources.service import find_by_url
-
-
-class Mode(StrEnum):
-    upsert = "upsert"
-    create = "create"
-
-
-class InputFormat(StrEnum):
-    json = "json"
-    ndjson = "ndjson"
-    csv = "csv"
-
 
 MEDIA_TYPES = {
     "application/json": InputFormat.json,
