@@ -18,7 +18,7 @@ events have none. The table is filled for the events that exist already.
 NOTE for later migrations on SQLite: a batch ("move and copy") alteration of `event` or
 `event_country` drops that table's triggers, and SQLite refuses its final rename while a
 trigger of the other table names it. Drop every trigger of SQLITE_TRIGGERS (app.events.derived.dyads) first and
-create them again afterwards (tests/test_dyad_index.py checks they exist at head).
+create them again afterwards (tests/events/test_dyad_index.py checks they exist at head).
 """
 
 from collections.abc import Sequence

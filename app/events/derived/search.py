@@ -40,7 +40,7 @@ def _quotes(event_id: str) -> str:
 # Each trigger reads only its own table and the search tables: a batch alteration ("move and
 # copy") of `event` or `citation` drops and renames that table, and SQLite refuses the rename
 # while another table's trigger names the missing one. Such a migration drops the altered
-# table's triggers too: it must create them again (tests/test_search.py checks they exist).
+# table's triggers too: it must create them again (tests/events/test_search.py checks they exist).
 SQLITE_TRIGGERS = {
     # Citations can only come after their event (foreign key): a new event has no quotes.
     "event_search_event_insert": f"""

@@ -13,10 +13,10 @@ from app.core.dates import span
 from app.core.db import utcnow
 from app.events.models import Stance
 from app.sources.models import CitingEvent
+from tests.events.test_query_count import counting
 from tests.factories import make_event, make_source
-from tests.test_query_count import counting
 
-SEED_DIR = Path(__file__).resolve().parents[1] / "seed"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 SEED_SOURCES: list[dict[str, Any]] = json.loads((SEED_DIR / "sources.json").read_text())
 SEED_EVENTS: list[dict[str, Any]] = json.loads((SEED_DIR / "events.json").read_text())
 NEO = "neo-2013-06-21-pivin-iran-azerbaijan"

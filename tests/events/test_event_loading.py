@@ -10,9 +10,9 @@ from app.events import formats, public, service
 from app.events.filters import EventQuery
 from app.events.models import Event, EventLink, EventPublic
 from app.events.public import load_public
+from tests.events.test_formats import csv_rows, export, ndjson_items, vevents
+from tests.events.test_query_count import counting
 from tests.factories import make_actor, make_event, make_source
-from tests.test_formats import csv_rows, export, ndjson_items, vevents
-from tests.test_query_count import counting
 
 RICH = "rich"
 

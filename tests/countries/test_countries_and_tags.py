@@ -11,7 +11,7 @@ from app.core.countries import country_name
 from app.core.db import utcnow
 from tests.factories import make_event
 
-SEED_DIR = Path(__file__).resolve().parents[1] / "seed"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 SEED_EVENTS: list[dict[str, Any]] = json.loads((SEED_DIR / "events.json").read_text())
 
 

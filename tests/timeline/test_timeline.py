@@ -16,7 +16,7 @@ from app.events.models import Event
 from app.timeline.models import Timeline
 from tests.factories import make_event
 
-SEED_DIR = Path(__file__).resolve().parents[1] / "seed"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 # How many steps each precision is coarser than a day, to compare with a bucket.
 COARSENESS = {"day": 0, "month": 1, "year": 2}
 

@@ -15,7 +15,7 @@ from app.core.db import utcnow
 from app.events.models import Event
 from tests.factories import make_event
 
-SEED_DIR = Path(__file__).resolve().parents[1] / "seed"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 NEO_URL = "https://journal-neo.org/2013/06/21/iran-azerbaijan-conflict-or-friendship/"
 LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
 

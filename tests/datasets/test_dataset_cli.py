@@ -21,7 +21,7 @@ from app.core.settings import Settings, get_settings
 from app.events.models import Event
 
 runner = CliRunner()
-DATA = Path(__file__).parent / "data" / "datasets"
+DATA = Path(__file__).parents[1] / "data" / "datasets"
 GDELT = "20240519153000.export.CSV"
 
 

@@ -24,8 +24,8 @@ from app.events.search import (
     parse,
     websearch_text,
 )
+from tests.events.test_dyad_index import statements_of
 from tests.factories import make_event, make_source
-from tests.test_dyad_index import statements_of
 
 SEARCH_REVISION = "95467b272597"
 SAHAR = "2013-snsc-bans-sahar-2-anti-azerbaijani-programs"

@@ -24,8 +24,7 @@ from sqlmodel import Session
 from app.core.db import create_db_engine, utcnow
 from app.core.migrate import alembic_config
 from app.events.models import DyadMonth, Event, EventCountry, EventDyad
-from tests.factories import make_event
-from tests.test_event_properties import (
+from tests.events.test_event_properties import (
     COUNTRIES,
     PRECISION_RANK,
     PROPERTY_SETTINGS,
@@ -41,6 +40,7 @@ from tests.test_event_properties import (
     some,
     tones,
 )
+from tests.factories import make_event
 
 BEFORE_THE_INDEX = "8d601f3c36c5"  # the revision before event_dyad's
 Row = tuple[Any, ...]
@@ -410,7 +410,7 @@ def test_an_event_that_began_long_before_from_is_still_on_the_dyad_page(client, 
     ]
 
 
-# --- the same answers as a plain Python model (tests/test_event_properties.py) ------------
+# --- the same answers as a plain Python model (tests/events/test_event_properties.py) ------------
 
 
 @st.composite

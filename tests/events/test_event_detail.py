@@ -13,7 +13,7 @@ from sqlmodel import Session
 from app.core.db import utcnow
 from tests.factories import make_actor, make_event, make_source
 
-SEED_DIR = Path(__file__).resolve().parents[1] / "seed"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 NEO_SOURCE = {
     "id": "neo-2013-06-21-pivin-iran-azerbaijan",
     "url": "https://journal-neo.org/2013/06/21/iran-azerbaijan-conflict-or-friendship/",

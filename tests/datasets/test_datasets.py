@@ -26,7 +26,7 @@ from app.events.public import get_event
 from app.keys.models import Scope
 from app.keys.service import create_key
 
-DATA = Path(__file__).parent / "data" / "datasets"
+DATA = Path(__file__).parents[1] / "data" / "datasets"
 GDELT = "20240519153000.export.CSV"
 MENTIONS = "20240519153000.mentions.CSV"
 

@@ -9,7 +9,7 @@ import pytest
 
 from app.main import create_app
 
-DOC = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text()
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
 METHODS = {"get", "post", "put", "patch", "delete"}
 OPERATION = re.compile(r"^### `(GET|POST|PUT|PATCH|DELETE) (/\S*)`$", re.MULTILINE)
 TABLE_NAME = re.compile(r"^\| `([^`]+)` \|", re.MULTILINE)
@@ -154,5 +154,5 @@ def test_every_operation_mentioned_exists(operations):
 
 
 def test_the_readme_links_the_reference_at_its_top():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert "(docs/api.md)" in readme[:600]

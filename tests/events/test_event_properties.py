@@ -284,7 +284,7 @@ def queries(draw: st.DrawFn) -> dict[str, Any]:
 
 def in_order(params: dict[str, Any]) -> dict[str, Any]:
     """`from` and `to` swapped when `to` ends before `from` begins: that range is a 422
-    (tests/test_event_filters.py), and the swapped one is as random."""
+    (tests/events/test_event_filters.py), and the swapped one is as random."""
     start, end = params.get("from"), params.get("to")
     if start and end and bounds(start).lower > bounds(end).upper:
         return params | {"from": end, "to": start}

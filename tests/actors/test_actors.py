@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import Session
 
 from app.core.db import utcnow
+from tests.events.test_query_count import counting
 from tests.factories import make_actor, make_event
-from tests.test_query_count import counting
 
-SEED_DIR = Path(__file__).resolve().parents[1] / "seed"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 SEED_ACTORS: list[dict[str, Any]] = json.loads((SEED_DIR / "actors.json").read_text())
 SEED_EVENTS: list[dict[str, Any]] = json.loads((SEED_DIR / "events.json").read_text())
 

@@ -17,8 +17,8 @@ from app.imports import service as imports
 from app.imports.models import InputFormat, Mode
 from app.imports.service import InvalidRecords, import_records
 from app.sources.models import Source
+from tests.events.test_dyad_index import assert_index_is_right
 from tests.factories import make_actor, make_event, make_source
-from tests.test_dyad_index import assert_index_is_right
 
 
 def rich_record(n: int, actor: str, source_id: str, **fields: Any) -> dict[str, Any]:

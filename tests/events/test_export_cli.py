@@ -9,7 +9,7 @@ from typer.testing import CliRunner, Result
 from app.cli import app
 from app.core.settings import Settings, get_settings
 from app.seed import SEED_DIR
-from tests.test_formats import MEDIA_TYPES, csv_rows, export_ids, vevents
+from tests.events.test_formats import MEDIA_TYPES, csv_rows, export_ids, vevents
 
 runner = CliRunner()
 SEED_IDS = {event["id"] for event in json.loads((SEED_DIR / "events.json").read_text("utf-8"))}

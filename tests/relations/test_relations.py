@@ -14,7 +14,7 @@ from app.core.db import utcnow
 from app.events.models import Event
 from tests.factories import make_actor, make_event, make_source
 
-SEED_DIR = Path(__file__).resolve().parents[1] / "seed"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 SEED_EVENTS: list[dict[str, Any]] = json.loads((SEED_DIR / "events.json").read_text("utf-8"))
 SEED_ACTORS = {
     actor["id"]: actor for actor in json.loads((SEED_DIR / "actors.json").read_text("utf-8"))
