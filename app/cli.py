@@ -373,9 +373,6 @@ def import_files(
     ] = "import",
 ) -> None:
     """Load events from files, all or nothing per file (the same rules as POST /v1/imports)."""
-    from app.core.db import begin_write, refresh_statistics, session_factory
-    from app.imports import service as imports
-
     if dataset is not None:
         _import_datasets(dataset, files, strict=strict, dry_run=dry_run, key_name=key_name)
         return
@@ -385,33 +382,53 @@ def import_files(
             highlight=False,
         )
         raise typer.Exit(2)
+    from app.imports import service as imports
+
+    def run(session: Session, path: Path, bar: "Progress", task: "TaskID") -> Any:
+        with path.open("rb") as stream:
+            records = imports.read_records(stream, imports.format_of(path.name))
+            return imports.import_records(
+                session, _counted(records, bar, task), mode=mode, key_name=key_name
+            )
+
+    def show(path: Path, report: Any, dry_run: bool) -> None:
+        verb = "would import" if dry_run else "imported"
+        err.print(
+            f"{path}: {verb} {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged"
+        )
+
+    _import_each(files, run, show, dry_run=dry_run)
+
+
+def _import_each(
+    paths: list[Path],
+    run: Callable[[Session, Path, "Progress", "TaskID"], Any],
+    show: Callable[[Path, Any, bool], None],
+    *,
+    dry_run: bool,
+) -> None:
+    """Each path imported by `run` in a write transaction of its own, kept unless `dry_run`,
+    with a progress bar on a terminal, then shown. A refused file is named with its problems
+    and the others go on; the command then fails."""
+    from app.core.db import begin_write, refresh_statistics, session_factory
+
     settings = _settings()
     _migrate(settings)
     engine = create_db_engine(settings.database_url, sqlite_cache_mb=256)
     failed = wrote = False
     try:
-        for path in files:
-            fmt = imports.format_of(path.name)
-            with (
-                path.open("rb") as stream,
-                session_factory(engine)() as session,
-                _progress(sys.stderr.isatty()) as bar,
-            ):
-                records = imports.read_records(stream, fmt)  # read as they are imported
+        for path in paths:
+            with session_factory(engine)() as session, _progress(sys.stderr.isatty()) as bar:
                 begin_write(session)
                 task = bar.add_task(path.name, total=None)
                 try:
-                    report = imports.import_records(
-                        session,
-                        _counted(records, bar, task),
-                        mode=mode,
-                        key_name=key_name,
-                    )
-                except imports.InvalidRecords as error:
+                    report = run(session, path, bar, task)
+                except DyadError as error:
                     session.rollback()
                     failed = True
                     err.print(f"[red]{path}:[/red] {error.detail}", highlight=False)
-                    for problem in error.extra["errors"]:
+                    for problem in error.extra.get("errors", []):
                         err.print(
                             f"  line {problem['line']}: {problem['problem']}", highlight=False
                         )
@@ -420,11 +437,7 @@ def import_files(
                     session.rollback()
                 else:
                     session.commit()
-            verb = "would import" if dry_run else "imported"
-            err.print(
-                f"{path}: {verb} {report.created} created, {report.updated} updated, "
-                f"{report.unchanged} unchanged"
-            )
+            show(path, report, dry_run)
             wrote = wrote or (not dry_run and bool(report.created or report.updated))
         if wrote:
             refresh_statistics(engine)  # the planner's row counts are stale after a bulk load
@@ -514,50 +527,20 @@ def _import_datasets(
     fmt: DatasetFormat, paths: list[Path], *, strict: bool, dry_run: bool, key_name: str
 ) -> None:
     """`dyad import --format …`: each path in its own transaction, then its report."""
-    from app.core.db import begin_write, refresh_statistics, session_factory
     from app.datasets import service as datasets
     from app.datasets.rows import opened
-    from app.imports.service import InvalidRecords
 
-    settings = _settings()
-    _migrate(settings)
-    engine = create_db_engine(settings.database_url, sqlite_cache_mb=256)
-    failed = wrote = False
-    try:
-        for path in paths:
-            with session_factory(engine)() as session, _progress(sys.stderr.isatty()) as bar:
-                begin_write(session)
-                task = bar.add_task(path.name, total=None)
-                try:
-                    report = datasets.import_dataset(
-                        session,
-                        fmt,
-                        opened([path], datasets.in_folders(fmt)),
-                        strict=strict,
-                        key_name=key_name,
-                        on_row=None if bar.disable else partial(bar.advance, task),
-                    )
-                except (datasets.StrictStop, datasets.UnreadableFile, InvalidRecords) as error:
-                    session.rollback()
-                    failed = True
-                    err.print(f"[red]{path}:[/red] {error.detail}", highlight=False)
-                    for problem in error.extra.get("errors", []):
-                        err.print(
-                            f"  line {problem['line']}: {problem['problem']}", highlight=False
-                        )
-                    continue
-                if dry_run:
-                    session.rollback()
-                else:
-                    session.commit()
-            _print_report(path, report, dry_run)
-            wrote = wrote or (not dry_run and bool(report.created or report.updated))
-        if wrote:
-            refresh_statistics(engine)
-    finally:
-        engine.dispose()
-    if failed:
-        raise typer.Exit(1)
+    def run(session: Session, path: Path, bar: "Progress", task: "TaskID") -> Any:
+        return datasets.import_dataset(
+            session,
+            fmt,
+            opened([path], datasets.in_folders(fmt)),
+            strict=strict,
+            key_name=key_name,
+            on_row=None if bar.disable else partial(bar.advance, task),
+        )
+
+    _import_each(paths, run, _print_report, dry_run=dry_run)
 
 
 def _print_report(path: Path, report: "DatasetReport", dry_run: bool) -> None:

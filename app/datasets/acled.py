@@ -28,6 +28,7 @@ from app.datasets.rows import (
     check_dyad,
     citation,
     location,
+    parsed,
     source_id,
     title,
 )
@@ -86,16 +87,18 @@ def is_deletions(header: list[str]) -> bool:
 
 
 def read(text: Iterable[str]) -> Iterator[Parsed]:
-    reader = csv.DictReader(text)
+    return parsed(_cells(csv.DictReader(text)), row)
+
+
+def _cells(reader: "csv.DictReader[str]") -> Iterator[tuple[int, dict[str, str] | Skipped]]:
     for cells in reader:
-        line = reader.line_num
         if None in cells or any(v is None for v in cells.values()):
-            yield Skipped(line, Reason.unparsable, "the row does not fit the header")
-            continue
-        try:
-            yield row(line, {k.strip(): (v or "").strip() for k, v in cells.items()})
-        except Skip as skip:
-            yield Skipped(line, skip.reason, skip.detail)
+            yield (
+                reader.line_num,
+                Skipped(reader.line_num, Reason.unparsable, "the row does not fit the header"),
+            )
+        else:
+            yield reader.line_num, {k.strip(): (v or "").strip() for k, v in cells.items()}
 
 
 def deleted_ids(text: Iterable[str]) -> Iterator[tuple[int, str]]:

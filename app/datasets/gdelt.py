@@ -26,6 +26,7 @@ from app.datasets.rows import (
     group_id,
     kind_of,
     location,
+    parsed,
     source_id,
     title,
     tone,
@@ -60,11 +61,7 @@ GDELT = {
 
 
 def read(text: Iterable[str]) -> Iterator[Parsed]:
-    for line, cells in tsv(text):
-        try:
-            yield row(line, cells)
-        except Skip as skip:
-            yield Skipped(line, skip.reason, skip.detail)
+    return parsed(tsv(text), row)
 
 
 def row(line: int, cells: list[str]) -> Row:

@@ -17,7 +17,6 @@ from app.datasets.rows import (
     MACHINE_CODED,
     Parsed,
     Row,
-    Skipped,
     actor,
     check_dyad,
     citation,
@@ -25,6 +24,7 @@ from app.datasets.rows import (
     kind_of,
     location,
     named,
+    parsed,
     source_id,
     title,
     tone,
@@ -41,14 +41,7 @@ RELEASE = {
 
 
 def read(text: Iterable[str]) -> Iterator[Parsed]:
-    for line, cells in named(tsv(text)):
-        if isinstance(cells, Skipped):
-            yield cells
-            continue
-        try:
-            yield row(line, cells)
-        except Skip as skip:
-            yield Skipped(line, skip.reason, skip.detail)
+    return parsed(named(tsv(text)), row)
 
 
 def row(line: int, cell: dict[str, str]) -> Row:

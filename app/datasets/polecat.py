@@ -15,7 +15,6 @@ from app.datasets.rows import (
     MACHINE_CODED,
     Parsed,
     Row,
-    Skipped,
     actor,
     check_dyad,
     citation,
@@ -24,6 +23,7 @@ from app.datasets.rows import (
     kind_of,
     location,
     named,
+    parsed,
     source_id,
     title,
     tone,
@@ -40,14 +40,7 @@ RELEASE = {
 
 
 def read(text: Iterable[str]) -> Iterator[Parsed]:
-    for line, cells in named(tsv(text)):
-        if isinstance(cells, Skipped):
-            yield cells
-            continue
-        try:
-            yield row(line, cells)
-        except Skip as skip:
-            yield Skipped(line, skip.reason, skip.detail)
+    return parsed(named(tsv(text)), row)
 
 
 def _first(cell: str) -> str:

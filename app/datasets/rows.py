@@ -56,6 +56,19 @@ class Skipped:
 Parsed = Row | Skipped
 
 
+def parsed(rows: Iterable[tuple[int, Any]], make: Callable[[int, Any], Row]) -> Iterator[Parsed]:
+    """Each (line, cells) made into an event body by `make`, or the reason it makes none
+    (cells already Skipped, or the Skip that `make` raised)."""
+    for line, cells in rows:
+        if isinstance(cells, Skipped):
+            yield cells
+            continue
+        try:
+            yield make(line, cells)
+        except Skip as skip:
+            yield Skipped(line, skip.reason, skip.detail)
+
+
 def tsv(text: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of a tab-separated file read without quoting (GDELT, ICEWS, POLECAT)."""
     reader = csv.reader(text, delimiter="\t", quoting=csv.QUOTE_NONE)
