@@ -54,5 +54,5 @@ class ChangesPage(BaseModel):
     items: list[RevisionPublic] = Field(description="The changes, oldest first.")
     next_cursor: str = Field(
         description="Pass as `since` to get what comes after; stays the same until there is more.",
-        examples=["42"],
+        examples=["WyJjaGFuZ2VzIiw0Ml0"],
     )
