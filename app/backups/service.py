@@ -34,6 +34,7 @@ NOT_BACKED_UP = {
     "api_key": "API keys are secrets of the database they were made in: make new ones",
     "event_dyad": "derived from events and their countries, rebuilt by the restore",
     "dyad_month": "derived from event_dyad, rebuilt by the restore",
+    "vocabulary_count": "derived from events, their countries and tags, rebuilt by the restore",
 }
 
 

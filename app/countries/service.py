@@ -1,32 +1,25 @@
 """The vocabularies in use, counted: the countries and the tags of events (not deleted)."""
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.events.models import Event, EventCountry, EventTag
+from app.events.models import VocabularyCount
+
+
+def _counts(session: Session, kind: str) -> list[tuple[str, int]]:
+    """(value, live events) of one kind, most first, then by value: a few stored rows."""
+    rows = session.exec(
+        select(VocabularyCount.value, VocabularyCount.events)
+        .where(VocabularyCount.kind == kind)
+        .order_by(col(VocabularyCount.events).desc(), col(VocabularyCount.value))
+    ).all()
+    return [(value, events) for value, events in rows]
 
 
 def country_counts(session: Session) -> list[tuple[str, int]]:
     """(alpha-3 code, events involving it) for every country with events, most first."""
-    count = func.count().label("count")
-    rows = session.exec(
-        select(EventCountry.country, count)
-        .join(Event, col(Event.id) == col(EventCountry.event_id))
-        .where(col(Event.deleted_at).is_(None))
-        .group_by(col(EventCountry.country))
-        .order_by(count.desc(), col(EventCountry.country))
-    ).all()
-    return [(code, total) for code, total in rows]
+    return _counts(session, "country")
 
 
 def tag_counts(session: Session) -> list[tuple[str, int]]:
     """(tag, events with it) for every tag in use, most first."""
-    count = func.count().label("count")
-    rows = session.exec(
-        select(EventTag.tag, count)
-        .join(Event, col(Event.id) == col(EventTag.event_id))
-        .where(col(Event.deleted_at).is_(None))
-        .group_by(col(EventTag.tag))
-        .order_by(count.desc(), col(EventTag.tag))
-    ).all()
-    return [(tag, total) for tag, total in rows]
+    return _counts(session, "tag")

@@ -27,7 +27,7 @@ from app.core.dates import span
 from app.core.db import table_of
 from app.core.errors import Conflict, InvalidInput
 from app.core.slugs import make_slug
-from app.events.derived import dyads, months, search
+from app.events.derived import counts, dyads, months, search
 from app.events.models import (
     Citation,
     Event,
@@ -367,7 +367,8 @@ def external_ids_held(session: Session, records: list[EventCreate]) -> dict[tupl
 # The triggers that fire as rows are inserted: an import sets them aside.
 _INSERT_TRIGGERS = tuple(
     name
-    for name in (*search.SQLITE_TRIGGERS, *dyads.SQLITE_TRIGGERS, *months.SQLITE_TRIGGERS)
+    for module in (search, dyads, months, counts)
+    for name in module.SQLITE_TRIGGERS
     if name.endswith("_insert")
 )
 
@@ -382,6 +383,7 @@ _FILL_FOR_NEW_EVENTS = [
     months.months_of_pairs(
         "sqlite", "json_each(:ids) AS new JOIN event_dyad AS d ON d.event_id = new.value", add=True
     ),
+    *counts.fill(_NEW_EVENTS),
 ]
 
 IndexNewEvents = Callable[[list[str]], None]

@@ -287,6 +287,20 @@ class DyadMonth(SQLModel, table=True):
     year_precision: int
 
 
+class VocabularyCount(SQLModel, table=True):
+    """The live events per country, tag and type: what the vocabulary endpoints list.
+
+    One row per (kind, value) in use. Triggers keep it right in the writer's own transaction,
+    whoever writes (app.events.derived.counts); a count at zero has no row.
+    """
+
+    __tablename__ = "vocabulary_count"
+
+    kind: str = Field(primary_key=True, max_length=8)  # country, tag or type
+    value: str = Field(primary_key=True, max_length=64)
+    events: int
+
+
 # --- request and response schemas ----------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from app.events.models import (
     EventActor,
     EventCountry,
     EventTag,
+    VocabularyCount,
 )
 from app.events.ordering import Ordering, ordering_for
 from app.events.public import EVENT_COLUMNS, FLAT_LISTS, EventDict, load_public
@@ -201,9 +202,9 @@ def event_types(session: Session) -> list[dict[str, Any]]:
     """The PLOVER vocabulary with each type's count of (not deleted) events."""
     counts = dict(
         session.exec(
-            select(Event.type, func.count())
-            .where(col(Event.deleted_at).is_(None))
-            .group_by(Event.type)
+            select(VocabularyCount.value, VocabularyCount.events).where(
+                VocabularyCount.kind == "type"
+            )
         ).all()
     )
     return [
@@ -212,7 +213,7 @@ def event_types(session: Session) -> list[dict[str, Any]]:
             "description": info.description,
             "mode": info.mode,
             "orientation": info.orientation,
-            "count": counts.get(event_type, 0),
+            "count": counts.get(event_type.value, 0),
         }
         for event_type, info in PLOVER.items()
     ]
