@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from app.core.db import create_db_engine, session_factory
 from app.core.migrate import upgrade
-from app.core.settings import Settings
+from app.core.settings import Settings, get_settings
 from app.keys.models import Scope
 from app.keys.service import create_key
 from app.main import create_app
@@ -128,3 +128,18 @@ def fresh_database_url(tmp_path: Path) -> Iterator[str]:
     yield url
     if scratch is not None:
         _drop_database(os.environ["DYAD_TEST_DATABASE_URL"], scratch)
+
+
+@pytest.fixture
+def cli_database_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_database_url: str
+) -> Iterator[str]:
+    """For the `dyad` command in-process: DYAD_DATABASE_URL names a fresh database, no other
+    DYAD_* leaks in, and the working directory holds no .env file."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(f"DYAD_{name.upper()}", raising=False)
+    monkeypatch.setenv("DYAD_DATABASE_URL", fresh_database_url)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield fresh_database_url
+    get_settings.cache_clear()

@@ -1,6 +1,11 @@
 """Assertions that many test files share."""
 
+from collections.abc import Iterator
 from typing import Any
+
+from sqlmodel import Session
+
+from app.core.db import utcnow
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -13,3 +18,29 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert problem["status"] == status
     assert "Traceback" not in response.text
     return problem
+
+
+def walk_pages(client: Any, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every page of a list at `path`, following next_cursor."""
+    cursor = None
+    for _ in range(100):
+        response = client.get(path, params={**params, "cursor": cursor} if cursor else params)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        yield body
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return
+    raise AssertionError("pagination did not end")
+
+
+def walked_ids(client: Any, path: str, params: dict[str, Any]) -> list[str]:
+    """The ids of every item of every page, in order."""
+    return [item["id"] for page in walk_pages(client, path, params) for item in page["items"]]
+
+
+def soft_delete(session: Session, event: Any) -> None:
+    """Mark an event deleted, as DELETE does, without a revision."""
+    event.deleted_at = utcnow()
+    session.add(event)
+    session.flush()

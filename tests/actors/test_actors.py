@@ -2,16 +2,14 @@
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session
 
-from app.core.db import utcnow
 from tests.events.test_query_count import counting
 from tests.factories import make_actor, make_event
+from tests.support import soft_delete, walk_pages
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 SEED_ACTORS: list[dict[str, Any]] = json.loads((SEED_DIR / "actors.json").read_text())
@@ -26,27 +24,6 @@ def ids(response: Any) -> list[str]:
 def in_order(actors: list[dict[str, Any]]) -> list[str]:
     """Ids in the documented order: name, then id (code point order, as both databases use)."""
     return [actor["id"] for actor in sorted(actors, key=lambda a: (a["name"], a["id"]))]
-
-
-def walk(client: Any, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    cursor = None
-    for _ in range(100):
-        response = client.get(
-            "/v1/actors", params={**params, "cursor": cursor} if cursor else params
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        yield body
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return
-    raise AssertionError("pagination did not end")
-
-
-def soft_delete(session: Session, event: Any) -> None:
-    event.deleted_at = utcnow()
-    session.add(event)
-    session.flush()
 
 
 # --- q -----------------------------------------------------------------------------------
@@ -177,7 +154,7 @@ def test_filters_combine_with_and(client, seeded):
 
 
 def test_pages_of_two_walk_every_seeded_actor_once_in_order(client, seeded):
-    pages = list(walk(client, {"limit": 2}))
+    pages = list(walk_pages(client, "/v1/actors", {"limit": 2}))
     walked = [item["id"] for page in pages for item in page["items"]]
     assert walked == in_order(SEED_ACTORS)
     assert [len(page["items"]) for page in pages] == [2] * 6
@@ -188,7 +165,11 @@ def test_actors_with_the_same_name_are_ordered_by_id_across_pages(client, sessio
     for actor_id in ["same-c", "same-a", "same-b"]:
         make_actor(session, id=actor_id, name="Same Name")
     make_actor(session, id="aaa", name="Zed")
-    walked = [item["id"] for page in walk(client, {"limit": 2}) for item in page["items"]]
+    walked = [
+        item["id"]
+        for page in walk_pages(client, "/v1/actors", {"limit": 2})
+        for item in page["items"]
+    ]
     assert walked == ["same-a", "same-b", "same-c", "aaa"]
 
 

@@ -5,11 +5,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
-
 from app.core.countries import country_name
-from app.core.db import utcnow
 from tests.factories import make_event
+from tests.support import soft_delete
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 SEED_EVENTS: list[dict[str, Any]] = json.loads((SEED_DIR / "events.json").read_text())
@@ -18,12 +16,6 @@ SEED_EVENTS: list[dict[str, Any]] = json.loads((SEED_DIR / "events.json").read_t
 def most_first(counts: Counter[str]) -> list[tuple[str, int]]:
     """The documented order: count descending, then the value itself."""
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
-def soft_delete(session: Session, event: Any) -> None:
-    event.deleted_at = utcnow()
-    session.add(event)
-    session.flush()
 
 
 # --- countries -----------------------------------------------------------------------------

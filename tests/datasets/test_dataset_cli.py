@@ -17,24 +17,11 @@ from typer.testing import CliRunner, Result
 
 from app.cli import app
 from app.core.db import create_db_engine
-from app.core.settings import Settings, get_settings
 from app.events.models import Event
 
 runner = CliRunner()
 DATA = Path(__file__).parents[1] / "data" / "datasets"
 GDELT = "20240519153000.export.CSV"
-
-
-@pytest.fixture
-def database_url(monkeypatch, tmp_path, fresh_database_url) -> Iterator[str]:
-    """DYAD_DATABASE_URL names a fresh database; no other DYAD_* leaks in."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(f"DYAD_{name.upper()}", raising=False)
-    monkeypatch.setenv("DYAD_DATABASE_URL", fresh_database_url)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    yield fresh_database_url
-    get_settings.cache_clear()
 
 
 def dyad(*args: str | Path) -> Result:
@@ -50,7 +37,7 @@ def events(url: str) -> int:
         engine.dispose()
 
 
-def test_a_gdelt_file_imports_then_reimports_unchanged(database_url):
+def test_a_gdelt_file_imports_then_reimports_unchanged(cli_database_url):
     first = dyad("import", "--format", "gdelt", DATA / GDELT)
     assert first.exit_code == 0, first.stderr
     assert first.stderr.splitlines() == [
@@ -64,10 +51,10 @@ def test_a_gdelt_file_imports_then_reimports_unchanged(database_url):
     ]
     again = dyad("import", "--format", "gdelt", DATA / GDELT)
     assert "imported 0 created, 0 updated, 7 unchanged" in again.stderr
-    assert events(database_url) == 7
+    assert events(cli_database_url) == 7
 
 
-def test_a_folder_of_gzipped_files_imports_each(database_url, tmp_path):
+def test_a_folder_of_gzipped_files_imports_each(cli_database_url, tmp_path):
     folder = tmp_path / "icews"
     folder.mkdir()
     (folder / "icews-2013.tab.gz").write_bytes(
@@ -79,7 +66,7 @@ def test_a_folder_of_gzipped_files_imports_each(database_url, tmp_path):
     assert "  icews-2013.tab.gz, line 12: 8 cells, not 20" in result.stderr
 
 
-def test_the_acled_files_in_order_create_update_and_delete(database_url, tmp_path):
+def test_the_acled_files_in_order_create_update_and_delete(cli_database_url, tmp_path):
     for name in ("acled-2024-05.csv", "acled-2024-05-update.csv", "acled-deletions.csv"):
         shutil.copy(DATA / name, tmp_path / name)
     result = dyad(
@@ -100,27 +87,27 @@ def test_the_acled_files_in_order_create_update_and_delete(database_url, tmp_pat
         "acled-deletions.csv: 2 rows read; imported 0 created, 0 updated, 0 unchanged, "
         "1 deleted; 1 skipped",
     ]
-    assert events(database_url) == 4  # a soft-deleted event stays stored
+    assert events(cli_database_url) == 4  # a soft-deleted event stays stored
 
 
-def test_strict_aborts_the_file_and_keeps_nothing(database_url):
+def test_strict_aborts_the_file_and_keeps_nothing(cli_database_url):
     result = dyad("import", "--format", "gdelt", "--strict", DATA / GDELT)
     assert result.exit_code == 1
     assert "line 2: CAMEO root without PLOVER type" in result.stderr
-    assert events(database_url) == 0
+    assert events(cli_database_url) == 0
 
 
-def test_a_folder_without_format_is_a_usage_error(database_url, tmp_path):
+def test_a_folder_without_format_is_a_usage_error(cli_database_url, tmp_path):
     result = dyad("import", tmp_path)
     assert result.exit_code == 2
     assert "a folder is read only with --format" in result.stderr
 
 
-def test_a_dry_run_keeps_nothing(database_url):
+def test_a_dry_run_keeps_nothing(cli_database_url):
     result = dyad("import", "--format", "polecat", "--dry-run", DATA / "polecat-2024-05-19.txt")
     assert result.exit_code == 0
     assert "would import 3 created" in result.stderr
-    assert events(database_url) == 0
+    assert events(cli_database_url) == 0
 
 
 # --- dyad fetch gdelt ----------------------------------------------------------------------
@@ -168,7 +155,7 @@ def gdelt_server(tmp_path) -> Iterator[tuple[str, Path]]:
     server.server_close()
 
 
-def test_fetch_then_import_a_day_of_gdelt(database_url, gdelt_server, tmp_path):
+def test_fetch_then_import_a_day_of_gdelt(cli_database_url, gdelt_server, tmp_path):
     base, _folder = gdelt_server
     out = tmp_path / "day"
     result = dyad("fetch", "gdelt", "--date", "2024-05-19", "--to", out, "--base-url", base)
@@ -184,10 +171,12 @@ def test_fetch_then_import_a_day_of_gdelt(database_url, gdelt_server, tmp_path):
     assert f"already here: {GDELT}.zip" in again.stderr
     assert f"{out}: 16 rows read; imported 7 created" in again.stderr
     assert f"{out}: 7 rows read; imported 0 created, 2 updated" in again.stderr
-    assert events(database_url) == 7
+    assert events(cli_database_url) == 7
 
 
-def test_a_file_whose_md5_is_wrong_is_refused_and_not_kept(database_url, gdelt_server, tmp_path):
+def test_a_file_whose_md5_is_wrong_is_refused_and_not_kept(
+    cli_database_url, gdelt_server, tmp_path
+):
     base, folder = gdelt_server
     listing = folder / "masterfilelist.txt"
     lines = listing.read_text().splitlines()
@@ -200,7 +189,7 @@ def test_a_file_whose_md5_is_wrong_is_refused_and_not_kept(database_url, gdelt_s
     assert list(out.iterdir()) == []
 
 
-def test_a_day_gdelt_does_not_list_is_an_error(database_url, gdelt_server, tmp_path):
+def test_a_day_gdelt_does_not_list_is_an_error(cli_database_url, gdelt_server, tmp_path):
     base, _folder = gdelt_server
     result = dyad(
         "fetch", "gdelt", "--date", "2015-01-01", "--to", tmp_path / "x", "--base-url", base

@@ -2,7 +2,6 @@
 update time, the `-updated` order, and the `include_total`, `fields` and `facets` options."""
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlmodel import Session
 from app.core.db import utcnow
 from app.events.models import Event
 from tests.factories import make_actor, make_event, make_source
+from tests.support import walk_pages, walked_ids
 
 Params = dict[str, Any] | list[tuple[str, Any]]
 
@@ -24,22 +24,6 @@ def ids(response: Any) -> list[str]:
 
 def listed(client: TestClient, params: Params) -> list[str]:
     return ids(client.get("/v1/events", params=params))
-
-
-def walk(client: TestClient, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every page of a list, following next_cursor."""
-    cursor = None
-    for _ in range(100):
-        response = client.get(
-            "/v1/events", params={**params, "cursor": cursor} if cursor else params
-        )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        yield body
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return
-    raise AssertionError("pagination did not end")
 
 
 def assert_422_naming(response: Any, name: str) -> None:
@@ -397,7 +381,7 @@ def test_sort_by_updated_lists_the_latest_change_first_then_id_descending(client
 
 def test_sort_by_updated_pages_walk_every_event_exactly_once(client, session):
     expected = _make_updated_order(session)
-    pages = list(walk(client, {"sort": "-updated", "limit": 2}))
+    pages = list(walk_pages(client, "/v1/events", {"sort": "-updated", "limit": 2}))
     assert [[item["id"] for item in page["items"]] for page in pages] == [
         expected[0:2],
         expected[2:4],
@@ -409,7 +393,7 @@ def test_sort_by_updated_pages_walk_every_event_exactly_once(client, session):
 def test_sort_by_updated_combines_with_updated_since(client, session):
     _make_updated_order(session)
     params = {"sort": "-updated", "updated_since": "2026-01-31T12:00:00Z", "limit": 3}
-    walked = [item["id"] for page in walk(client, params) for item in page["items"]]
+    walked = walked_ids(client, "/v1/events", params)
     assert walked == ["e-newest", "d-micro", "x-tie", "c-tie", "b-tie"]
 
 
@@ -468,7 +452,7 @@ def test_fields_returns_only_those_keys_in_every_item(client, session):
 def test_fields_pages_still_walk_every_event(client, session):
     for n in range(1, 6):
         make_event(session, id=f"e{n}", date=f"2013-01-0{n}")
-    pages = list(walk(client, {"fields": "id", "limit": 2}))
+    pages = list(walk_pages(client, "/v1/events", {"fields": "id", "limit": 2}))
     assert [page["items"] for page in pages] == [
         [{"id": "e1"}, {"id": "e2"}],
         [{"id": "e3"}, {"id": "e4"}],
@@ -544,7 +528,11 @@ def _make_facet_data(session: Session) -> None:
 
 
 def _matches(client: TestClient, params: dict[str, Any]) -> list[dict[str, Any]]:
-    return [item for page in walk(client, {**params, "limit": 500}) for item in page["items"]]
+    return [
+        item
+        for page in walk_pages(client, "/v1/events", {**params, "limit": 500})
+        for item in page["items"]
+    ]
 
 
 def _expected_facets(items: list[dict[str, Any]]) -> dict[str, dict[str, int]]:

@@ -3,7 +3,6 @@
 import base64
 import json
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from sqlmodel import Session
 from app.core.db import utcnow
 from app.events.models import Event
 from tests.factories import make_event
+from tests.support import walk_pages
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 NEO_URL = "https://journal-neo.org/2013/06/21/iran-azerbaijan-conflict-or-friendship/"
@@ -27,22 +27,6 @@ def ids(response: Any) -> list[str]:
 
 def b64(value: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-
-def walk(client: Any, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every page of a list, following next_cursor."""
-    cursor = None
-    for _ in range(100):
-        response = client.get(
-            "/v1/events", params={**params, "cursor": cursor} if cursor else params
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        yield body
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return
-    raise AssertionError("pagination did not end")
 
 
 # --- countries and dyads ---------------------------------------------------------------
@@ -217,7 +201,7 @@ def _make_seven(session: Session) -> list[str]:
 
 def test_cursor_pages_walk_every_event_exactly_once_in_order(client, session):
     expected = _make_seven(session)
-    pages = list(walk(client, {"limit": 2}))
+    pages = list(walk_pages(client, "/v1/events", {"limit": 2}))
     assert [[item["id"] for item in page["items"]] for page in pages] == [
         expected[0:2],
         expected[2:4],
@@ -230,7 +214,9 @@ def test_cursor_pages_walk_every_event_exactly_once_in_order(client, session):
 def test_descending_cursor_pages_walk_the_exact_reverse(client, session):
     expected = _make_seven(session)
     walked = [
-        item["id"] for page in walk(client, {"limit": 3, "sort": "-date"}) for item in page["items"]
+        item["id"]
+        for page in walk_pages(client, "/v1/events", {"limit": 3, "sort": "-date"})
+        for item in page["items"]
     ]
     assert walked == expected[::-1]
 
@@ -240,7 +226,7 @@ def test_filtered_pages_keep_the_filter(client, session):
     make_event(session, id="e2", date="2013-01-02", type="consult")
     make_event(session, id="e3", date="2013-01-03", type="reject")
     make_event(session, id="e4", date="2013-01-04", type="reject")
-    pages = list(walk(client, {"limit": 1, "type": "reject"}))
+    pages = list(walk_pages(client, "/v1/events", {"limit": 1, "type": "reject"}))
     assert [[item["id"] for item in page["items"]] for page in pages] == [["e1"], ["e3"], ["e4"]]
 
 
@@ -301,7 +287,7 @@ def test_cursor_survives_inserts_before_and_after_the_position(client, session):
 
     rest = [
         item["id"]
-        for page in walk(client, {"limit": 2, "cursor": cursor})
+        for page in walk_pages(client, "/v1/events", {"limit": 2, "cursor": cursor})
         for item in page["items"]
     ]
     assert rest == ["xa", "x-month", "x-year", "y-inserted-after", "y-mid", "y-last"]
@@ -404,7 +390,11 @@ def test_soft_deleted_events_never_appear(client, session):
         "e3-kept",
     ]
     assert ids(client.get("/v1/events", params={"sort": "-date"})) == ["e3-kept", "e1-kept"]
-    walked = [item["id"] for page in walk(client, {"limit": 1}) for item in page["items"]]
+    walked = [
+        item["id"]
+        for page in walk_pages(client, "/v1/events", {"limit": 1})
+        for item in page["items"]
+    ]
     assert walked == ["e1-kept", "e3-kept"]
     assert session.get(Event, "e2-deleted") is not None  # hidden, not removed
 

@@ -16,6 +16,7 @@ from app.events.filters import EventQuery
 from app.events.formats import CSV_COLUMNS, ExportContext
 from app.events.models import Event, EventCountry, TimelineDocument
 from tests.factories import make_actor, make_event, make_source
+from tests.support import walk_pages
 
 SEED_COUNT = 11
 MEDIA_TYPES = {
@@ -28,6 +29,11 @@ EXTENSIONS = {"csv": "csv", "ndjson": "ndjson", "ics": "ics", "timelinejs": "jso
 
 
 # --- reading exports back ---------------------------------------------------------------
+
+
+def items(client: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item of the JSON pages of /v1/events."""
+    return [item for page in walk_pages(client, "/v1/events", params) for item in page["items"]]
 
 
 def csv_rows(body: bytes) -> list[dict[str, str]]:
@@ -76,23 +82,6 @@ def export(client: Any, export_format: str, **params: Any) -> bytes:
     return body
 
 
-def walk(client: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every item of the JSON pages, following next_cursor."""
-    items: list[dict[str, Any]] = []
-    cursor = None
-    for _ in range(100):
-        response = client.get(
-            "/v1/events", params={**params, "cursor": cursor} if cursor else params
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        items += body["items"]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return items
-    raise AssertionError("pagination did not end")
-
-
 ALL_FORMATS = pytest.mark.parametrize("export_format", list(MEDIA_TYPES))
 
 
@@ -101,7 +90,7 @@ ALL_FORMATS = pytest.mark.parametrize("export_format", list(MEDIA_TYPES))
 
 @ALL_FORMATS
 def test_export_has_every_seed_event_in_list_order(client, seeded, export_format):
-    expected = [item["id"] for item in walk(client, {"limit": 4})]
+    expected = [item["id"] for item in items(client, {"limit": 4})]
     assert len(expected) == SEED_COUNT
     assert export_ids(export_format, export(client, export_format)) == expected
 
@@ -134,7 +123,7 @@ def test_dyad_and_date_filters_apply_to_exports(client, session, export_format):
 
 @ALL_FORMATS
 def test_sort_applies_to_exports(client, seeded, export_format):
-    expected = [item["id"] for item in walk(client, {"sort": "-date"})]
+    expected = [item["id"] for item in items(client, {"sort": "-date"})]
     assert export_ids(export_format, export(client, export_format, sort="-date")) == expected
 
 
@@ -190,7 +179,7 @@ def test_export_larger_than_a_batch_arrives_complete_and_in_order(client, sessio
         [{"event_id": row["id"], "country": c} for row in rows for c in ("AZE", "IRN")],
     )
     expected = [f"bulk-{n:04d}" for n in range(1200)]  # three a day, then by id
-    assert [item["id"] for item in walk(client, {"limit": 500})] == expected
+    assert [item["id"] for item in items(client, {"limit": 500})] == expected
     assert export_ids(export_format, export(client, export_format)) == expected
 
 
@@ -329,12 +318,12 @@ def test_csv_quotes_commas_quotes_and_line_breaks(client, session):
 
 def test_ndjson_lines_equal_the_items_of_the_json_pages(client, seeded):
     lines = ndjson_items(export(client, "ndjson"))
-    assert lines == walk(client, {"limit": 3})
+    assert lines == items(client, {"limit": 3})
 
 
 def test_ndjson_takes_the_fields_of_lean_pages(client, seeded):
     lines = ndjson_items(export(client, "ndjson", fields="id,date"))
-    assert lines == walk(client, {"fields": "id,date"})
+    assert lines == items(client, {"fields": "id,date"})
     assert set(lines[0]) == {"id", "date"}
 
 
@@ -469,7 +458,7 @@ def test_timelinejs_of_the_seed_marks_uncertain_years(client, seeded):
 @ALL_FORMATS
 def test_search_and_relevance_apply_to_exports(client, seeded, export_format):
     params = {"q": "Baku conference", "sort": "relevance"}
-    expected = [item["id"] for item in walk(client, params)]
+    expected = [item["id"] for item in items(client, params)]
     assert expected
     assert export_ids(export_format, export(client, export_format, **params)) == expected
 

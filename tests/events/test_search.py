@@ -2,7 +2,6 @@
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from app.events.search import (
 )
 from tests.events.test_dyad_index import statements_of
 from tests.factories import make_event, make_source
+from tests.support import walk_pages, walked_ids
 
 SEARCH_REVISION = "95467b272597"
 SAHAR = "2013-snsc-bans-sahar-2-anti-azerbaijani-programs"
@@ -48,20 +48,6 @@ def search(client: Any, q: str, **params: Any) -> list[str]:
 
 def every_id(client: Any) -> list[str]:
     return ids(client.get("/v1/events", params={"limit": 500}))
-
-
-def walk(client: Any, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    cursor = None
-    for _ in range(100):
-        page = {**params, "cursor": cursor} if cursor else params
-        response = client.get("/v1/events", params=page)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        yield body
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return
-    raise AssertionError("pagination did not end")
 
 
 def b64(value: object) -> str:
@@ -300,7 +286,9 @@ def test_relevance_pages_of_one_walk_every_match_exactly_once_in_order(client, s
     whole = search(client, "zeppelin", sort="relevance")
     assert len(whole) == 5
     assert whole.index("tie-a") + 1 == whole.index("tie-b") == whole.index("tie-c") - 1
-    pages = list(walk(client, {"q": "zeppelin", "sort": "relevance", "limit": 1}))
+    pages = list(
+        walk_pages(client, "/v1/events", {"q": "zeppelin", "sort": "relevance", "limit": 1})
+    )
     walked = [item["id"] for page in pages for item in page["items"]]
     assert walked == whole
     assert len(pages) == 5
@@ -313,7 +301,7 @@ def test_relevance_pages_keep_the_other_filters(client, session):
         session, id="zeppelin-elsewhere", countries=["ARM", "TUR"], title="Zeppelin in Yerevan"
     )
     params = {"q": "zeppelin", "sort": "relevance", "dyad": "AZE-IRN", "limit": 1}
-    walked = [item["id"] for page in walk(client, params) for item in page["items"]]
+    walked = walked_ids(client, "/v1/events", params)
     assert walked == ["z-zeppelin-in-title", "a-passing-mention"]
 
 
@@ -666,7 +654,7 @@ def test_a_frequent_term_walks_the_events_in_order_and_pages_the_same(client, se
     }
     for q, matching in expected.items():
         for sort, order in (("date", matching), ("-date", matching[::-1])):
-            pages = list(walk(client, {"q": q, "limit": 5, "sort": sort}))
+            pages = list(walk_pages(client, "/v1/events", {"q": q, "limit": 5, "sort": sort}))
             assert [item["id"] for page in pages for item in page["items"]] == order, (q, sort)
     if engine.dialect.name != "sqlite":
         return  # PostgreSQL's planner chooses by itself

@@ -1,18 +1,15 @@
 """`dyad import`: files into the database, all or nothing per file, as POST /v1/imports."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import Session, col, func, select
 from typer.testing import CliRunner, Result
 
 from app.changes.models import Revision
 from app.cli import app
 from app.core.db import create_db_engine
-from app.core.settings import Settings, get_settings
 from app.events.models import Event
 
 runner = CliRunner()
@@ -37,18 +34,6 @@ CSV = (
     "csv-one,Əliyev visits Tehran,2014-05,AZE;IRN,consult,3,visit\n"
     "csv-two,سفر به باکو,2014-06-01,IRN;AZE,consult,2,visit;persian\n"
 )
-
-
-@pytest.fixture
-def database_url(monkeypatch, tmp_path, fresh_database_url) -> Iterator[str]:
-    """DYAD_DATABASE_URL names a fresh database; no other DYAD_* leaks in."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(f"DYAD_{name.upper()}", raising=False)
-    monkeypatch.setenv("DYAD_DATABASE_URL", fresh_database_url)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    yield fresh_database_url
-    get_settings.cache_clear()
 
 
 def dyad(*args: str | Path) -> Result:
@@ -79,7 +64,7 @@ def revision_count(url: str) -> int:
         engine.dispose()
 
 
-def test_imports_json_ndjson_and_csv_files(database_url, tmp_path):
+def test_imports_json_ndjson_and_csv_files(cli_database_url, tmp_path):
     (tmp_path / "events.json").write_text(json.dumps(list(reversed(RECORDS))), "utf-8")
     ndjson = json.dumps(
         {"title": "From NDJSON", "date": "2015", "countries": ["RU", "UA"], "type": "threaten"}
@@ -94,7 +79,7 @@ def test_imports_json_ndjson_and_csv_files(database_url, tmp_path):
         "more.jsonl: imported 1 created, 0 updated, 0 unchanged",
         "sheet.csv: imported 2 created, 0 updated, 0 unchanged",
     ]
-    assert stored(database_url) == {
+    assert stored(cli_database_url) == {
         "2014-01-imported-consultation": ("Imported consultation", 1, "desk"),
         "2014-02-03-imported-accusation": ("Imported accusation", 1, "desk"),
         "2015-from-ndjson": ("From NDJSON", 1, "desk"),
@@ -103,23 +88,23 @@ def test_imports_json_ndjson_and_csv_files(database_url, tmp_path):
     }
 
 
-def test_a_second_run_of_the_same_file_changes_nothing(database_url, tmp_path):
+def test_a_second_run_of_the_same_file_changes_nothing(cli_database_url, tmp_path):
     (tmp_path / "sheet.csv").write_text(CSV, "utf-8")
     assert dyad("import", "sheet.csv").exit_code == 0
-    before = revision_count(database_url)
+    before = revision_count(cli_database_url)
 
     again = dyad("import", "sheet.csv")
     assert again.exit_code == 0, again.output
     assert again.stderr == "sheet.csv: imported 0 created, 0 updated, 2 unchanged\n"
-    assert revision_count(database_url) == before
+    assert revision_count(cli_database_url) == before
 
     (tmp_path / "sheet.csv").write_text(CSV.replace("Əliyev visits", "Əliyev leaves"), "utf-8")
     changed = dyad("import", "sheet.csv")
     assert changed.stderr == "sheet.csv: imported 0 created, 1 updated, 1 unchanged\n"
-    assert stored(database_url)["csv-one"] == ("Əliyev leaves Tehran", 2, "import")
+    assert stored(cli_database_url)["csv-one"] == ("Əliyev leaves Tehran", 2, "import")
 
 
-def test_create_mode_refuses_an_existing_event(database_url, tmp_path):
+def test_create_mode_refuses_an_existing_event(cli_database_url, tmp_path):
     (tmp_path / "sheet.csv").write_text(CSV, "utf-8")
     assert dyad("import", "sheet.csv").exit_code == 0
     result = dyad("import", "--mode", "create", "sheet.csv")
@@ -128,16 +113,16 @@ def test_create_mode_refuses_an_existing_event(database_url, tmp_path):
     assert "line 3:" in result.stderr and "csv-two" in result.stderr
 
 
-def test_dry_run_counts_but_writes_nothing(database_url, tmp_path):
+def test_dry_run_counts_but_writes_nothing(cli_database_url, tmp_path):
     (tmp_path / "events.json").write_text(json.dumps(RECORDS), "utf-8")
     result = dyad("import", "--dry-run", "events.json")
     assert result.exit_code == 0, result.output
     assert result.stderr == "events.json: would import 2 created, 0 updated, 0 unchanged\n"
-    assert stored(database_url) == {}
-    assert revision_count(database_url) == 0
+    assert stored(cli_database_url) == {}
+    assert revision_count(cli_database_url) == 0
 
 
-def test_bad_lines_are_listed_and_their_file_writes_nothing(database_url, tmp_path):
+def test_bad_lines_are_listed_and_their_file_writes_nothing(cli_database_url, tmp_path):
     lines = [
         json.dumps(RECORDS[0]),
         "{not json",
@@ -157,29 +142,29 @@ def test_bad_lines_are_listed_and_their_file_writes_nothing(database_url, tmp_pa
     assert "XX" in errors[3]
     # The other file is its own transaction: it still goes in.
     assert errors[4] == "good.csv: imported 2 created, 0 updated, 0 unchanged"
-    assert set(stored(database_url)) == {"csv-one", "csv-two"}
+    assert set(stored(cli_database_url)) == {"csv-one", "csv-two"}
 
 
-def test_a_file_that_is_not_utf8_is_refused_cleanly(database_url, tmp_path):
+def test_a_file_that_is_not_utf8_is_refused_cleanly(cli_database_url, tmp_path):
     latin = "id,title,date,countries,type\ncafe,Réunion à Bakou,2014,AZ;FR,consult\n"
     (tmp_path / "latin.csv").write_bytes(latin.encode("latin-1"))
     result = dyad("import", "latin.csv")
     assert result.exit_code == 1
     assert "not UTF-8" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert stored(database_url) == {}
+    assert stored(cli_database_url) == {}
 
 
-def test_a_missing_file_is_a_usage_error(database_url):
+def test_a_missing_file_is_a_usage_error(cli_database_url):
     result = dyad("import", "nowhere.json")
     assert result.exit_code == 2
     assert "nowhere.json" in result.stderr
 
 
-def test_an_import_leaves_fresh_planner_statistics(database_url, tmp_path):
+def test_an_import_leaves_fresh_planner_statistics(cli_database_url, tmp_path):
     (tmp_path / "sheet.csv").write_text(CSV, "utf-8")
     assert dyad("import", "sheet.csv").exit_code == 0
-    engine = create_db_engine(database_url)
+    engine = create_db_engine(cli_database_url)
     try:
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":

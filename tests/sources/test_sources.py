@@ -2,7 +2,6 @@
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args
 
@@ -10,11 +9,11 @@ import pytest
 from sqlmodel import Session
 
 from app.core.dates import span
-from app.core.db import utcnow
 from app.events.models import Stance
 from app.sources.models import CitingEvent
 from tests.events.test_query_count import counting
 from tests.factories import make_event, make_source
+from tests.support import soft_delete, walk_pages
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 SEED_SOURCES: list[dict[str, Any]] = json.loads((SEED_DIR / "sources.json").read_text())
@@ -25,27 +24,6 @@ NEO = "neo-2013-06-21-pivin-iran-azerbaijan"
 def ids(response: Any) -> list[str]:
     assert response.status_code == 200, response.text
     return [item["id"] for item in response.json()["items"]]
-
-
-def walk(client: Any, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    cursor = None
-    for _ in range(100):
-        response = client.get(
-            "/v1/sources", params={**params, "cursor": cursor} if cursor else params
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        yield body
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return
-    raise AssertionError("pagination did not end")
-
-
-def soft_delete(session: Session, event: Any) -> None:
-    event.deleted_at = utcnow()
-    session.add(event)
-    session.flush()
 
 
 def _make_library(session: Session) -> None:
@@ -155,7 +133,7 @@ def test_pages_of_two_walk_every_source_once_with_those_without_publisher_first(
         "a-beta",
         "b-beta",
     ]
-    pages = list(walk(client, {"limit": 2}))
+    pages = list(walk_pages(client, "/v1/sources", {"limit": 2}))
     assert [[item["id"] for item in page["items"]] for page in pages] == [
         expected[0:2],
         expected[2:4],
@@ -178,7 +156,11 @@ def test_seeded_sources_walk_in_the_documented_order(client, seeded):
         s["id"]
         for s in sorted(everything, key=lambda s: (s["publisher"] or "", s["title"], s["id"]))
     ]
-    walked = [item["id"] for page in walk(client, {"limit": 2}) for item in page["items"]]
+    walked = [
+        item["id"]
+        for page in walk_pages(client, "/v1/sources", {"limit": 2})
+        for item in page["items"]
+    ]
     assert walked == expected
 
 
