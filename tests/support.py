@@ -6,6 +6,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core.db import utcnow
+from app.events.public import store_documents
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -40,7 +41,9 @@ def walked_ids(client: Any, path: str, params: dict[str, Any]) -> list[str]:
 
 
 def soft_delete(session: Session, event: Any) -> None:
-    """Mark an event deleted, as DELETE does, without a revision."""
+    """Mark an event deleted, as DELETE does, without a revision: the events it links to
+    have their documents stored anew, without it in their linked_from."""
     event.deleted_at = utcnow()
     session.add(event)
     session.flush()
+    store_documents(session, [link.target_id for link in event.links])

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from app.actors.models import Actor, ActorKind
-from app.changes.models import Revision
+from app.changes.models import Revision, revision_written
 from app.core.countries import to_alpha3
 from app.events.models import Citation, Event, EventActor, EventLink
 from app.events.public import get_event
@@ -198,7 +199,11 @@ def test_load_seed_creates_everything_once_and_a_second_call_changes_nothing(ses
 
 def test_every_seeded_event_has_exactly_one_create_revision_by_seed(seeded):
     for data in SEED_EVENTS:
-        revisions = seeded.exec(select(Revision).where(Revision.event_id == data["id"])).all()
+        revisions = (
+            seeded.connection()
+            .execute(sa_select(revision_written).where(revision_written.c.event_id == data["id"]))
+            .all()
+        )
         assert [(r.action, r.key_name, r.version) for r in revisions] == [("create", "seed", 1)], (
             data["id"]
         )

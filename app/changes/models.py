@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Integer, String, column, table
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -19,9 +19,26 @@ class Revision(SQLModel, table=True):
     event_id: str = SQLField(sa_column=Column(SlugColumn, nullable=False, index=True))
     version: int
     action: str = SQLField(max_length=16)
-    data: dict[str, Any] = SQLField(sa_type=JSON)
+    # Null while this is the event's newest revision: see revision_written.
+    data: dict[str, Any] | None = SQLField(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     key_name: str | None = SQLField(default=None, max_length=100)
     created_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# Every revision with the event as it wrote it, its newest from the event's stored document: a
+# view (app.events.derived.views), read here as a table of its own.
+revision_written = table(
+    "revision_written",
+    column("id", Integer),
+    column("event_id", String),
+    column("version", Integer),
+    column("action", String),
+    column("key_name", String),
+    column("created_at", UTCDateTime),
+    column("data", JSON),
+)
 
 
 # --- response schemas ----------------------------------------------------------------

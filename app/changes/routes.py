@@ -1,11 +1,12 @@
 """The history over HTTP: `/v1/events/{id}/revisions` and the `/v1/changes` feed."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Row
 
 from app.changes import service
-from app.changes.models import ChangesPage, Revision, RevisionPublic
+from app.changes.models import ChangesPage, RevisionPublic
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.http import EventId
@@ -14,8 +15,8 @@ from app.core.pagination import next_link
 router = APIRouter(prefix="/v1", tags=["history"])
 
 
-def _public(revision: Revision) -> RevisionPublic:
-    assert revision.id is not None
+def _public(revision: Row[Any]) -> RevisionPublic:
+    """A row of revision_written as the API shows it."""
     return RevisionPublic(
         change_id=revision.id,
         event_id=revision.event_id,

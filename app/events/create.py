@@ -41,7 +41,7 @@ from app.events.models import (
     Stance,
     Status,
 )
-from app.events.public import document, revision_data
+from app.events.public import document, dumps, store_documents
 from app.sources.models import Source, SourcePublic
 from app.sources.service import ensure_sources
 
@@ -213,15 +213,16 @@ def create_events(
                 ),
                 key=lambda link: (link["relation"], link["event_id"]),
             ),
-            linked_from=[],
+            linked_from=[],  # a new event: no stored event can link to it yet
             external_ids=dict(sorted(data.external_ids.items())),
         )
+        rows[Event][-1]["document"] = dumps(event).decode()
         revisions.append(
             {
                 "event_id": event_id,
                 "version": 1,
                 "action": "create",
-                "data": revision_data(event),
+                "data": None,  # the newest: its data is the document (revision_written)
                 "key_name": key_name,
                 "created_at": now,
             }
@@ -254,6 +255,8 @@ def add_links(session: Session, links: Iterable[tuple[NewEvent, str, str]]) -> l
     ]
     if rows and not problems:
         session.execute(insert(table_of(EventLink)), rows)
+        # Their linked_from now shows the new events.
+        store_documents(session, {row["target_id"] for row in rows})
     return problems
 
 

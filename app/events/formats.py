@@ -228,10 +228,16 @@ def _drain(buffer: io.StringIO) -> bytes:
 # --- NDJSON -----------------------------------------------------------------------------
 
 
-def write_ndjson(events: Iterable[EventDict], context: ExportContext) -> Iterator[bytes]:
-    """One event per line, as the JSON list's items (with its `fields`, when given)."""
-    for chunk in _chunks(events):
-        yield b"".join(dumps(only(event, context.fields)) + b"\n" for event in chunk)
+def write_ndjson(documents: Iterable[str], context: ExportContext) -> Iterator[bytes]:
+    """One event per line, as the JSON list's items: the stored documents as they are, or
+    just the `fields` asked of each."""
+    for chunk in _chunks(documents):
+        if context.fields is None:
+            yield "\n".join(chunk).encode() + b"\n"
+        else:
+            yield b"".join(
+                dumps(only(orjson.loads(document), context.fields)) + b"\n" for document in chunk
+            )
 
 
 # --- iCalendar --------------------------------------------------------------------------
@@ -369,6 +375,8 @@ class Export:
     reads: frozenset[str] | None = None
     # The columns of service.iter_flat its writer takes instead of event dicts, if it does.
     flat: tuple[str, ...] | None = None
+    # Whether its writer takes the events' stored documents (JSON text) instead.
+    documents: bool = False
 
     @property
     def filename(self) -> str:
@@ -380,6 +388,8 @@ class Export:
         """What its writer takes: every matching event, in order, in keyset batches."""
         if self.flat is not None:
             return service.iter_flat(session, query, self.flat)
+        if self.documents:
+            return service.iter_documents(session, query)
         related = fields if self.reads is None else self.reads
         return service.iter_events(session, query, related=related)
 
@@ -387,7 +397,7 @@ class Export:
 # The formats that stream every match: the list's `format`, but json (pages).
 EXPORTS: dict[Format, Export] = {
     Format.csv: Export(write_csv, "text/csv; charset=utf-8", "csv", flat=CSV_FLAT),
-    Format.ndjson: Export(write_ndjson, "application/x-ndjson", "ndjson"),
+    Format.ndjson: Export(write_ndjson, "application/x-ndjson", "ndjson", documents=True),
     Format.ics: Export(
         write_ics, "text/calendar; charset=utf-8", "ics", frozenset({"tags", "citations"})
     ),

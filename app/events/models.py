@@ -185,6 +185,10 @@ class Event(EventBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The event's public form as JSON text (app.events.public), written in the transaction of
+    # every change to what it shows: reads send it as it is. Text, not JSONB: the bytes are
+    # what is served, in EventPublic's order of keys, which JSONB would not keep.
+    document: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
     countries: list[EventCountry] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "EventCountry.country"}

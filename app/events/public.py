@@ -1,19 +1,22 @@
 """The public form of events: EventPublic's JSON shape, built from rows in one place.
 
-Reads build it as plain dicts straight from rows: one query for the events, then one
-statement that reads every related list (countries, tags, actors, citations, links,
-linked_from, external ids) of all of them, and orjson writes the result. ORM objects and
-pydantic validation of what the database holds already cost many times the SQL; EventPublic
-stays the documented schema, and a test holds the two equal. Reads, exports, writes' answers
-and revisions all take an event's public form from here.
+`document()` says what an event looks like to the world. It is built from rows as plain
+dicts: one query for the events, then one statement that reads every related list
+(countries, tags, actors, citations, links, linked_from, external ids) of all of them. Every
+write stores the result as JSON text in the event's `document` column, in its own transaction
+(`store_documents`): for the event written, the events its links name (their linked_from),
+and the events that embed an actor or a source edited (app.events.writes). Reads send those
+stored bytes as they are, without building anything (`get_document`, `items`). EventPublic
+stays the documented schema, and tests hold the stored documents equal to it after every
+kind of write.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Executable, ScalarSelect, bindparam
+from sqlalchemy import ColumnElement, Executable, ScalarSelect, bindparam, update
 from sqlalchemy import Select as CoreSelect
 from sqlalchemy import select as core_select
 from sqlmodel import Session
@@ -40,7 +43,9 @@ EventDict = dict[str, Any]
 
 
 _event = table_of(Event)
-EVENT_COLUMNS: list[ColumnElement[Any]] = list(_event.columns)
+# The columns the public form is built from: all but the stored document.
+EVENT_COLUMNS: list[ColumnElement[Any]] = [c for c in _event.columns if c.name != "document"]
+DOCUMENT = _event.c.document
 _country = table_of(EventCountry)
 _tag = table_of(EventTag)
 _event_actor = table_of(EventActor)
@@ -136,8 +141,7 @@ FLAT_LISTS: dict[str, ScalarSelect[Any]] = RELATED | {
     ),
 }
 
-# One event and all its lists, in one statement.
-_LIVE_EVENT = core_select(_event, *RELATED.values()).where(
+_LIVE_DOCUMENT = core_select(_event.c.version, DOCUMENT).where(
     _event.c.id == bindparam("id"), _event.c.deleted_at.is_(None)
 )
 
@@ -157,14 +161,54 @@ def _lists_of(names: tuple[str, ...], one: bool) -> Executable:
     return core_select(_event.c.id, *(RELATED[name] for name in names)).where(ids)
 
 
-def get_event(session: Session, event_id: str) -> EventDict:
-    """The event with this id, or NotFound (deleted events are not found)."""
+def get_document(session: Session, event_id: str) -> tuple[int, str]:
+    """The version and the stored public form (JSON) of the event with this id, or NotFound
+    (deleted events are not found)."""
     if not SLUG.fullmatch(event_id):
         raise NotFound(f"No event with id {event_id!r}.")  # no such id can have been stored
-    row = session.connection().execute(_LIVE_EVENT, {"id": event_id}).first()
+    row = session.connection().execute(_LIVE_DOCUMENT, {"id": event_id}).first()
     if row is None:
         raise NotFound(f"No event with id {event_id!r}.")
-    return _public(row, dict(zip(RELATED, row[len(EVENT_COLUMNS) :], strict=True)))
+    return row.version, row.document
+
+
+def get_event(session: Session, event_id: str) -> dict[str, Any]:
+    """The public form of the event with this id as a dict of JSON values, or NotFound."""
+    return orjson.loads(get_document(session, event_id)[1])  # type: ignore[no-any-return]
+
+
+def items(documents: Iterable[str], fields: set[str] | None) -> list[Any]:
+    """Stored documents as items of a list for `dumps`: spliced in as they are, or, when
+    `fields` names some, just those fields of each."""
+    if fields is None:
+        return [orjson.Fragment(document) for document in documents]
+    return [only(orjson.loads(document), fields) for document in documents]
+
+
+_STORE_DOCUMENT = (
+    update(_event).where(_event.c.id == bindparam("event")).values(document=bindparam("json"))
+)
+
+# Events whose documents are built by one statement at a time.
+_DOCUMENT_BATCH = 500
+
+
+def store_documents(session: Session, ids: Iterable[str]) -> None:
+    """Build the public form of these events from their rows and store it as their document:
+    in the transaction of the write that changed what it shows. The statements are Core,
+    which does not autoflush: the caller flushes first."""
+    connection = session.connection()
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), _DOCUMENT_BATCH):
+        chunk = wanted[start : start + _DOCUMENT_BATCH]
+        rows = connection.execute(core_select(*EVENT_COLUMNS).where(_event.c.id.in_(chunk))).all()
+        connection.execute(
+            _STORE_DOCUMENT,
+            [
+                {"event": event["id"], "json": dumps(event).decode()}
+                for event in load_public(session, rows, related=RELATED)
+            ],
+        )
 
 
 def publish(session: Session, events: Sequence[Event]) -> list[EventPublic]:

@@ -124,12 +124,12 @@ def get_event(
     if as_of is not None:
         past = EventPublic.model_validate(history.as_of(session, event_id, as_of))
         return Response(past.model_dump_json(), media_type="application/json")
-    event = public.get_event(session, event_id)
-    etag = f'"{event["version"]}"'
+    version, document = public.get_document(session, event_id)
+    etag = f'"{version}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=0, must-revalidate"}
     if if_none_match is not None and _etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return Response(public.dumps(event), media_type="application/json", headers=headers)
+    return Response(document, media_type="application/json", headers=headers)
 
 
 def _etag_matches(header: str, etag: str) -> bool:

@@ -23,7 +23,14 @@ from app.events.models import (
     VocabularyCount,
 )
 from app.events.ordering import Ordering, ordering_for
-from app.events.public import EVENT_COLUMNS, FLAT_LISTS, EventDict, load_public
+from app.events.public import (
+    DOCUMENT,
+    EVENT_COLUMNS,
+    FLAT_LISTS,
+    EventDict,
+    items,
+    load_public,
+)
 from app.events.search import frequent
 from app.events.types import PLOVER
 from app.sources.models import Source
@@ -47,21 +54,21 @@ def _conditions(
     return query.conditions(walk_search=walk)
 
 
-def list_events(session: Session, query: EventQuery) -> tuple[list[EventDict], str | None]:
-    """One page of matching events in the chosen order (only the query's `fields`, when it
-    names some), and the cursor of the next page."""
+def list_events(session: Session, query: EventQuery) -> tuple[list[Any], str | None]:
+    """One page of matching events in the chosen order, as items for `public.dumps` (their
+    stored documents; only the query's `fields`, when it names some), and the cursor of the
+    next page."""
     ordering = ordering_for(session, query)
     after = None
     if query.cursor:
         after = decode_cursor(query.cursor, query.sort, len(ordering.keys))
     where = _conditions(session, query, ordering, query.limit)
-    rows = _page(session, where, ordering, after, query.limit + 1)
+    rows = _page(session, where, ordering, after, query.limit + 1, [DOCUMENT])
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit:
         next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[-1][1]))
-    events = load_public(session, [event for event, _key in page], query.field_set())
-    return events, next_cursor
+    return items([row.document for row, _key in page], query.field_set()), next_cursor
 
 
 def iter_events(
@@ -77,6 +84,12 @@ def iter_events(
     """
     for rows in _batches(session, query, EVENT_COLUMNS, batch_size):
         yield from load_public(session, rows, related=related)
+
+
+def iter_documents(session: Session, query: EventQuery, *, batch_size: int = 1000) -> Iterator[str]:
+    """Every matching event's stored document (JSON text) in order, in keyset batches."""
+    for rows in _batches(session, query, [DOCUMENT], batch_size):
+        yield from (row.document for row in rows)
 
 
 def iter_flat(

@@ -4,13 +4,18 @@ Callers hold a write transaction (app.core.db.begin_write): writers run one at a
 so the version check below and the write that follows cannot interleave with another.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete
+import orjson
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.event import listens_for
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
 
+from app.actors.models import Actor
 from app.changes.models import Revision
-from app.core.db import utcnow
+from app.core.db import table_of, utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.preconditions import check_version, merge_patch, validate_patched
 from app.events.create import (
@@ -32,7 +37,8 @@ from app.events.models import (
     EventPublic,
     EventTag,
 )
-from app.events.public import load_public, publish, revision_data
+from app.events.public import dumps, load_public, publish, revision_data, store_documents
+from app.sources.models import Source
 
 CHILD_TABLES = (EventCountry, EventTag, EventActor, Citation, EventLink, EventExternalId)
 
@@ -75,6 +81,7 @@ def replace_event(
     if current == _normalised(data):
         return event, False
     check_references(session, event_id, data)
+    linked = _link_targets(session, event_id)  # they may lose this event from linked_from
     for table in CHILD_TABLES:
         session.execute(delete(table).where(col(table.event_id) == event_id))
     session.expire(event)
@@ -84,7 +91,7 @@ def replace_event(
     _bump(event)
     session.flush()
     session.expire(event)  # reload the children just written
-    record(session, event, "update", key_name)
+    record(session, event, "update", key_name, linked)
     return event, True
 
 
@@ -136,21 +143,78 @@ def restore_event(
     return event
 
 
-def record(session: Session, event: Event, action: str, key_name: str | None) -> None:
-    """Store the revision: the whole event as it now stands, who wrote it and when."""
+def record(
+    session: Session,
+    event: Event,
+    action: str,
+    key_name: str | None,
+    linked: Iterable[str] = (),
+) -> None:
+    """Store the event's document and its revision: the whole event as it now stands, who
+    wrote it and when. The documents of the events it links to (and of `linked`, those it
+    linked to before) are stored anew: their linked_from shows it while it is live."""
     session.flush()  # load_public reads with Core statements, which do not autoflush
-    data = revision_data(load_public(session, [event])[0])
+    public_form = load_public(session, [event])[0]
+    write_out_history(session, [event.id])
+    event.document = dumps(public_form).decode()
+    store_documents(session, (set(linked) | _link_targets(session, event.id)) - {event.id})
     session.add(
         Revision(
             event_id=event.id,
             version=event.version,
             action=action,
-            data=data,
+            data=None,  # the newest: its data is the document (see revision_written)
             key_name=key_name,
             created_at=event.updated_at,
         )
     )
     session.flush()
+
+
+_WRITE_OUT = (
+    update(table_of(Revision))
+    .where(col(Revision.event_id) == bindparam("event"), col(Revision.data).is_(None))
+    .values(data=bindparam("data"))
+)
+
+
+def write_out_history(session: Session, ids: Iterable[str]) -> None:
+    """Give the newest revisions of these events the data they hold in the events' documents,
+    before the documents change: the history keeps what each version showed."""
+    connection = session.connection()
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), 500):
+        rows = connection.execute(
+            select(col(Event.id), col(Event.document)).where(
+                col(Event.id).in_(wanted[start : start + 500])
+            )
+        ).all()
+        written = [{"event": i, "data": revision_data(orjson.loads(d))} for i, d in rows if d]
+        if written:
+            connection.execute(_WRITE_OUT, written)
+
+
+@listens_for(OrmSession, "after_flush")
+def _store_documents_of_edited(session: OrmSession, _context: Any) -> None:
+    """An actor or a source edited changes the public form of every event that embeds it:
+    keep what their newest revisions showed, and store their documents anew, in the same
+    flush, whoever made the edit."""
+    edited = [o for o in session.dirty if isinstance(o, Actor | Source) and session.is_modified(o)]
+    if not edited:
+        return
+    actors = [o.id for o in edited if isinstance(o, Actor)]
+    sources = [o.id for o in edited if isinstance(o, Source)]
+    embedding = select(col(EventActor.event_id)).where(col(EventActor.actor_id).in_(actors))
+    citing = select(col(Citation.event_id)).where(col(Citation.source_id).in_(sources))
+    ids = list(session.connection().execute(embedding.union(citing)).scalars())
+    write_out_history(session, ids)  # type: ignore[arg-type]
+    store_documents(session, ids)  # type: ignore[arg-type]
+
+
+def _link_targets(session: Session, event_id: str) -> set[str]:
+    """The events this one links to."""
+    targets = select(col(EventLink.target_id)).where(col(EventLink.event_id) == event_id)
+    return set(session.scalars(targets))
 
 
 def writable(event: EventPublic) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from typing import Any
 import orjson
 import pytest
 from sqlalchemy import Connection, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from app.changes.models import Revision
+from app.changes.models import Revision, revision_written
 from app.events.models import Event, EventCreate
 from app.events.public import publish
 from app.events.search import fold
@@ -53,9 +54,16 @@ def rich_record(n: int, actor: str, source_id: str, **fields: Any) -> dict[str, 
 
 
 def stored_revision(session: Session, event_id: str) -> dict[str, Any]:
-    revision = session.exec(select(Revision).where(Revision.event_id == event_id)).one()
+    """The event's one revision, with what it wrote (the newest's data is its document)."""
+    written = revision_written.c
+    revision = (
+        session.connection()
+        .execute(sa_select(revision_written).where(written.event_id == event_id))
+        .one()
+    )
     assert (revision.version, revision.action, revision.key_name) == (1, "create", "bulk")
-    return revision.data
+    data: dict[str, Any] = revision.data
+    return data
 
 
 def test_revisions_hold_exactly_the_public_event_as_a_single_create_writes_it(session, monkeypatch):

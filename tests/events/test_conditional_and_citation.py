@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.core.db import utcnow
 from app.events.models import Event
+from app.events.public import store_documents
 from tests.factories import make_event, make_source
 
 SUMMIT = "2012-08-aliyev-declines-nam-summit"
@@ -34,6 +35,7 @@ def set_version(session: Session, event_id: str, version: int) -> None:
     event.version = version
     session.add(event)
     session.flush()
+    store_documents(session, [event_id])
 
 
 def max_age(response: Any) -> int:

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.core.db import create_db_engine, utcnow
 from app.core.migrate import alembic_config
 from app.events.models import DyadMonth, Event, EventCountry, EventDyad
+from app.events.public import store_documents
 from tests.events.test_event_properties import (
     COUNTRIES,
     PRECISION_RANK,
@@ -337,6 +338,7 @@ def _insert_events(session: Session, count: int) -> None:
         for country in pairs[0 if n % 2 else n // 2 % 4]
     ]
     session.connection().execute(insert(EventCountry), countries)
+    store_documents(session, [str(row["id"]) for row in rows])
 
 
 def test_a_dyad_page_by_date_walks_the_index_in_order(client, session, engine):

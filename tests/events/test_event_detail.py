@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.core.db import utcnow
 from tests.factories import make_actor, make_event, make_source
+from tests.support import soft_delete
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 NEO_SOURCE = {
@@ -266,9 +267,7 @@ def test_links_from_a_deleted_event_are_not_shown_in_linked_from(client, session
     assert get_event(client, "act")["linked_from"] == [
         {"event_id": "reaction", "relation": "responds_to"}
     ]
-    reaction.deleted_at = utcnow()
-    session.add(reaction)
-    session.flush()
+    soft_delete(session, reaction)
     assert get_event(client, "act")["linked_from"] == []
 
 

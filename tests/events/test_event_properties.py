@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from app.core.dates import DateBounds, parse
 from app.events.models import Citation, Event, EventActor, EventCountry, EventTag
+from app.events.public import store_documents
 from app.events.types import EventType
 from tests.factories import make_actor, make_source
 
@@ -170,6 +171,7 @@ def _build(session: Session) -> list[Fact]:
     session.flush()
     session.add_all(row for row in rows if not isinstance(row, Event))
     session.flush()
+    store_documents(session, [row.id for row in rows if isinstance(row, Event)])
     session.expire_all()  # the requests read what is stored, not the objects just built
     return facts
 

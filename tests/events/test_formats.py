@@ -15,6 +15,7 @@ from app.events import formats
 from app.events.filters import EventQuery
 from app.events.formats import CSV_COLUMNS, ExportContext
 from app.events.models import Event, EventCountry, TimelineDocument
+from app.events.public import store_documents
 from tests.factories import make_actor, make_event, make_source
 from tests.support import walk_pages
 
@@ -178,6 +179,7 @@ def test_export_larger_than_a_batch_arrives_complete_and_in_order(client, sessio
         insert(EventCountry.__table__),  # type: ignore[attr-defined]
         [{"event_id": row["id"], "country": c} for row in rows for c in ("AZE", "IRN")],
     )
+    store_documents(session, [str(row["id"]) for row in rows])
     expected = [f"bulk-{n:04d}" for n in range(1200)]  # three a day, then by id
     assert [item["id"] for item in items(client, {"limit": 500})] == expected
     assert export_ids(export_format, export(client, export_format)) == expected
