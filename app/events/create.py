@@ -381,7 +381,7 @@ _NEW_EVENTS = "json_each(:ids) AS new JOIN event AS e ON e.id = new.value"
 # What the insert triggers would have written for the new events, in the order they run: the
 # same definitions as the triggers' (app.events.derived), over a batch.
 _FILL_FOR_NEW_EVENTS = [
-    *search.fill("SELECT value FROM json_each(:ids)", _NEW_EVENTS),
+    *search.fill(_NEW_EVENTS),
     dyads.pairs_of_events("sqlite", _NEW_EVENTS),
     months.months_of_pairs(
         "sqlite", "json_each(:ids) AS new JOIN event_dyad AS d ON d.event_id = new.value", add=True

@@ -101,12 +101,16 @@ class Ordering:
     def cursor_values(self, values: Sequence[Any]) -> list[Any]:
         return [key.dump(value) for key, value in zip(self.keys, values, strict=True)]
 
-    def after(self, values: list[Any]) -> ColumnElement[bool]:
-        """Rows strictly after the cursor's position, in this order."""
+    def position(self, values: list[Any]) -> list[Any]:
+        """A cursor's values, checked: BadRequest for garbage."""
         try:
-            parsed = [key.load(value) for key, value in zip(self.keys, values, strict=True)]
+            return [key.load(value) for key, value in zip(self.keys, values, strict=True)]
         except (ValueError, TypeError):
             raise BadRequest("Invalid cursor: pass the next_cursor of a previous page.") from None
+
+    def after(self, values: list[Any]) -> ColumnElement[bool]:
+        """Rows strictly after the cursor's position, in this order."""
+        parsed = self.position(values)
         columns = [key.column for key in self.keys]
         position = [literal(v, c.type) for c, v in zip(columns, parsed, strict=True)]
         directions = {key.descending for key in self.keys}

@@ -31,6 +31,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
+    Row,
     SQLColumnExpression,
     String,
     Subquery,
@@ -43,12 +44,15 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    text,
     type_coerce,
     union_all,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from app.events.derived.search import KEY_BITS, order_key
 
 # The search table; every other search structure's name starts with it too (`include_name`).
 SEARCH_TABLE = "event_search"
@@ -278,7 +282,8 @@ def frequent(connection: Connection, search: SearchQuery, page: int) -> bool:
     """
     if connection.dialect.name != "sqlite":
         return False
-    events = connection.execute(select(func.max(_KEY.c.id))).scalar() or 0  # ids only grow
+    # About the number of events: event's rowids only grow (its last, not a count of them all).
+    events = connection.execute(text("SELECT max(rowid) FROM event")).scalar() or 0
     bound = math.isqrt(page * events)
     if bound == 0:
         return False
@@ -293,3 +298,52 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     if type_ == "table" and name is not None:
         return not (name == SEARCH_TABLE or name.startswith(SEARCH_TABLE + "_"))
     return True
+
+
+# --- SQLite: matches in the order of events ------------------------------------------------
+
+# The keys of event_search follow the documented order of events, day and precision first
+# (app.events.derived.search): FTS5 reads a term's matches in key order and stops at LIMIT.
+# Within one day and precision the keys follow insertion, not ids: a reader orders those.
+KEY_SPAN = 1 << KEY_BITS  # the keys of one day and precision
+ALL_KEYS = (0, 1 << 62)
+
+_IN_KEY_ORDER = """
+    SELECT e.document, e.date_lower, e.date_precision, e.id, f.rowid AS key
+      FROM event_search AS f
+      JOIN event_search_key AS k ON k.id = f.rowid
+      JOIN event AS e ON e.id = k.event_id
+     WHERE event_search MATCH :match AND f.rowid BETWEEN :low AND :high
+       AND e.deleted_at IS NULL
+     ORDER BY f.rowid {direction} LIMIT :limit"""
+_ASCENDING, _DESCENDING = (text(_IN_KEY_ORDER.format(direction=d)) for d in ("ASC", "DESC"))
+_LOWEST_KEY = text(f"SELECT {order_key(':lower', ':precision')}")
+
+
+def orders_by_key(dialect: str, query: SearchQuery) -> bool:
+    """Whether the matches of `query` can be read in the order of events (SQLite, and a query
+    whose every group has a term to find: one FTS5 expression)."""
+    return dialect == "sqlite" and bool(query.groups) and all(g.required for g in query.groups)
+
+
+def lowest_key(connection: Connection, lower: str, precision: str) -> int:
+    """The lowest key of a day (YYYY-MM-DD) and precision."""
+    key: int = connection.execute(
+        _LOWEST_KEY, {"lower": lower, "precision": precision}
+    ).scalar_one()
+    return key
+
+
+def in_key_order(
+    connection: Connection,
+    query: SearchQuery,
+    keys: tuple[int, int],
+    *,
+    descending: bool,
+    limit: int = -1,
+) -> list[Row[Any]]:
+    """The live matches of `query` with keys between keys[0] and keys[1], in key order (at
+    most `limit`, -1 for all): rows of (document, date_lower, date_precision, id, key)."""
+    statement = _DESCENDING if descending else _ASCENDING
+    bound = {"match": fts5_expression(query.groups), "low": keys[0], "high": keys[1]}
+    return list(connection.execute(statement, bound | {"limit": limit}))

@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 
 from app.core.db import table_of
 from app.core.pagination import decode_cursor, encode_cursor
-from app.events.filters import EventFilter, EventQuery, Facet
+from app.events import search
+from app.events.filters import EventFilter, EventQuery, Facet, Sort
 from app.events.models import (
     Citation,
     Event,
@@ -22,7 +23,7 @@ from app.events.models import (
     EventTag,
     VocabularyCount,
 )
-from app.events.ordering import Ordering, ordering_for
+from app.events.ordering import ORDERINGS, Ordering, ordering_for
 from app.events.public import (
     DOCUMENT,
     EVENT_COLUMNS,
@@ -58,6 +59,8 @@ def list_events(session: Session, query: EventQuery) -> tuple[list[Any], str | N
     """One page of matching events in the chosen order, as items for `public.dumps` (their
     stored documents; only the query's `fields`, when it names some), and the cursor of the
     next page."""
+    if _search_by_date(session, query):
+        return _search_page(session, query)
     ordering = ordering_for(session, query)
     after = None
     if query.cursor:
@@ -84,6 +87,72 @@ def iter_events(
     """
     for rows in _batches(session, query, EVENT_COLUMNS, batch_size):
         yield from load_public(session, rows, related=related)
+
+
+def _search_by_date(session: Session, query: EventQuery) -> bool:
+    """Whether a page is a search alone in the order of dates, which reads the search index in
+    that order (search.in_key_order)."""
+    return (
+        query.search is not None
+        and query.sort in (Sort.date, Sort.date_desc)
+        and query.filters_given() == {"q"}
+        and search.orders_by_key(session.get_bind().dialect.name, query.search)
+    )
+
+
+def _search_page(session: Session, query: EventQuery) -> tuple[list[Any], str | None]:
+    """A page of a search by date: the index's first matches from the cursor on, read a few
+    days and precisions at a time, each ordered by id, until the page is full. No match past
+    the page is read, but the rest of its last day and precision."""
+    assert query.search is not None
+    ordering = ORDERINGS[query.sort]
+    descending = query.sort is Sort.date_desc
+    connection = session.connection()
+    low, high = search.ALL_KEYS
+    position: tuple[str, ...] | None = None
+    if query.cursor:
+        lower, precision, event_id = ordering.position(
+            decode_cursor(query.cursor, query.sort, len(ordering.keys))
+        )
+        position = (lower.isoformat(), precision, event_id)
+        key = search.lowest_key(connection, *position[:2])
+        low, high = (low, key + search.KEY_SPAN - 1) if descending else (key, high)
+    wanted = query.limit + 1
+    page: list[tuple[tuple[str, ...], str]] = []
+    while len(page) < wanted:
+        rows = search.in_key_order(
+            connection, query.search, (low, high), descending=descending, limit=wanted
+        )
+        if not rows:
+            break
+        exhausted = len(rows) < wanted  # no match is left past these
+        last = rows[-1].key
+        first_of_last = last - last % search.KEY_SPAN  # the last day and precision's keys
+        rest = (
+            (first_of_last, last - 1)
+            if descending
+            else (last + 1, first_of_last + search.KEY_SPAN - 1)
+        )
+        if not exhausted:
+            rows += search.in_key_order(connection, query.search, rest, descending=descending)
+        found = sorted(
+            (((row.date_lower, row.date_precision, row.id), row.document) for row in rows),
+            reverse=descending,
+        )
+        if position is not None:
+            found = [f for f in found if (f[0] < position if descending else f[0] > position)]
+        page += found
+        if exhausted:
+            break
+        low, high = (
+            (low, first_of_last - 1) if descending else (first_of_last + search.KEY_SPAN, high)
+        )
+    next_cursor = None
+    if len(page) > query.limit:
+        next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[query.limit - 1][0]))
+    return items(
+        [document for _key, document in page[: query.limit]], query.field_set()
+    ), next_cursor
 
 
 def iter_documents(session: Session, query: EventQuery, *, batch_size: int = 1000) -> Iterator[str]:

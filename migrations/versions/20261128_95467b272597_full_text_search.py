@@ -48,7 +48,7 @@ def _sqlite_upgrade() -> None:
     )
     for statement in SQLITE_TRIGGERS.values():
         op.execute(statement)
-    for statement in fill("SELECT id FROM event ORDER BY id", "event AS e"):
+    for statement in fill("event AS e"):
         op.execute(statement)
 
 

@@ -658,14 +658,61 @@ def test_a_frequent_term_walks_the_events_in_order_and_pages_the_same(client, se
             assert [item["id"] for page in pages for item in page["items"]] == order, (q, sort)
     if engine.dialect.name != "sqlite":
         return  # PostgreSQL's planner chooses by itself
+    # By date with no other filter, the search index is read in its keys' order, which is the
+    # order of dates: no match past the page is read, and none is sorted.
+    for q in ("caviar", "sturgeon"):
+        with statements_of(engine) as seen:
+            client.get("/v1/events", params={"q": q, "limit": 5})
+        reads = [(s, p) for s, p in seen if "ORDER BY f.rowid" in s]
+        assert reads  # the page's first matches, then the rest of their last day
+        for statement, parameters in reads:
+            plan = session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters
+            )
+            assert "TEMP B-TREE" not in "\n".join(row[3] for row in plan), q
     for params, index in (
-        ({"q": "caviar"}, "ix_event_order"),
-        ({"q": "sturgeon"}, "sqlite_autoindex_event_1"),
+        ({"q": "caviar", "sort": "-updated"}, "ix_event_updated_at"),
         # Another filter may leave few of the matches: the walk could be long.
         ({"q": "caviar", "country": "AZE"}, "sqlite_autoindex_event_1"),
     ):
         with statements_of(engine) as seen:
             client.get("/v1/events", params={**params, "limit": 5})
-        [(statement, parameters)] = [(s, p) for s, p in seen if "ORDER BY event.date_lower" in s]
+        [(statement, parameters)] = [(s, p) for s, p in seen if "ORDER BY event." in s]
         plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
         assert index in "\n".join(row[3] for row in plan), params
+
+
+def test_a_search_by_date_pages_many_events_of_one_day_by_id_and_follows_new_dates(
+    client, session, auth
+):
+    # Fifteen matches on one day, made in the reverse of their ids' order, beside the month
+    # and the year that begin on that day (finer precision first), and a few other days.
+    dates = ["2010-01-01"] * 15 + ["2010-01", "2010", "2009-12-31", "2010-01-02"]
+    for n, when in reversed(list(enumerate(dates))):
+        make_event(session, id=f"m-{n:02d}", title="Pipeline talks", date=when)
+    make_event(session, id="other", title="Unrelated", date="2010-01-01")
+
+    def expected() -> list[str]:
+        rows = session.connection().execute(
+            text(
+                "SELECT id FROM event WHERE title LIKE 'Pipeline%' AND deleted_at IS NULL"
+                " ORDER BY date_lower, date_precision, id"
+            )
+        )
+        return [event_id for (event_id,) in rows]
+
+    def assert_pages_in_order() -> None:
+        for limit in (1, 4, 50):
+            for sort, order in (("date", expected()), ("-date", expected()[::-1])):
+                params = {"q": "pipeline", "limit": limit, "sort": sort}
+                assert walked_ids(client, "/v1/events", params) == order, (limit, sort)
+
+    assert expected()[:3] == ["m-17", "m-00", "m-01"]  # 2009-12-31, then 2010-01-01 by id
+    assert_pages_in_order()
+    # A new date moves an event's match; a deleted event's match is not shown.
+    headers = auth | {"Content-Type": "application/merge-patch+json", "If-Match": '"1"'}
+    moved = client.patch("/v1/events/m-07", json={"date": "2011-05"}, headers=headers)
+    assert moved.status_code == 200, moved.text
+    assert client.delete("/v1/events/m-03", headers=auth | {"If-Match": '"1"'}).status_code == 204
+    assert expected()[-1] == "m-07" and "m-03" not in expected()
+    assert_pages_in_order()

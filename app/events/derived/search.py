@@ -22,7 +22,36 @@ replaces and creates it again.
 # corrupts the index), and SQLite before 3.43 has no contentless_delete.
 #
 # Its rowid comes from event_search_key, not from event's implicit rowid: VACUUM and
-# batch migrations may renumber the rowids of a table without an INTEGER PRIMARY KEY.
+# batch migrations may renumber the rowids of a table without an INTEGER PRIMARY KEY. And the
+# key follows the documented order of events: its high bits are the event's date_lower and
+# precision, its low 24 bits a number within that day and precision. FTS5 reads a term's
+# matches in rowid order, so a search's first page by date reads its first matches and stops,
+# rather than sorting every match (app.events.search.in_date_order). An event whose date
+# changes moves to a new key.
+
+# The low bits of a key: room for 16,777,216 events of one day and precision.
+KEY_BITS = 24
+
+
+def order_key(lower: str, precision: str) -> str:
+    """The lowest key of a day and precision: of the SQL values `lower` (a date_lower) and
+    `precision` (a date_precision)."""
+    rank = f"CASE {precision} WHEN 'day' THEN 0 WHEN 'month' THEN 1 ELSE 2 END"
+    return f"((CAST(julianday({lower}) AS INTEGER) * 4 + {rank}) << {KEY_BITS})"
+
+
+def _lowest_key(event: str) -> str:
+    """The lowest key of the day and precision of the event named `event` (new, old, e)."""
+    return order_key(f"{event}.date_lower", f"{event}.date_precision")
+
+
+def _next_key(event: str) -> str:
+    """The first free key of that day and precision."""
+    low = _lowest_key(event)
+    return (
+        f"(SELECT coalesce(max(id) + 1, {low}) FROM event_search_key"
+        f" WHERE id >= {low} AND id < {low} + {1 << KEY_BITS})"
+    )
 
 
 def _fold(sql: str) -> str:
@@ -45,7 +74,8 @@ SQLITE_TRIGGERS = {
     # Citations can only come after their event (foreign key): a new event has no quotes.
     "event_search_event_insert": f"""
         CREATE TRIGGER event_search_event_insert AFTER INSERT ON event BEGIN
-            INSERT OR IGNORE INTO event_search_key (event_id) VALUES (new.id);
+            INSERT OR IGNORE INTO event_search_key (id, event_id)
+            VALUES ({_next_key("new")}, new.id);
             DELETE FROM event_search WHERE rowid = {_search_row("new.id")};
             INSERT INTO event_search (rowid, title, summary)
             VALUES ({_search_row("new.id")}, {_fold("new.title")}, {_fold("new.summary")});
@@ -55,6 +85,17 @@ SQLITE_TRIGGERS = {
         CREATE TRIGGER event_search_event_update AFTER UPDATE OF title, summary ON event BEGIN
             UPDATE event_search SET title = {_fold("new.title")}, summary = {_fold("new.summary")}
              WHERE rowid = {_search_row("new.id")};
+        END""",
+    # A new date: the event's search row moves to a key of its new day and precision.
+    "event_search_event_move": f"""
+        CREATE TRIGGER event_search_event_move AFTER UPDATE OF date_lower, date_precision ON event
+        WHEN {_lowest_key("old")} <> {_lowest_key("new")} BEGIN
+            DELETE FROM event_search WHERE rowid = {_search_row("new.id")};
+            DELETE FROM event_search_key WHERE event_id = new.id;
+            INSERT INTO event_search_key (id, event_id) VALUES ({_next_key("new")}, new.id);
+            INSERT INTO event_search (rowid, title, summary, quotes)
+            VALUES ({_search_row("new.id")}, {_fold("new.title")}, {_fold("new.summary")},
+                    {_quotes("new.id")});
         END""",
     "event_search_event_delete": f"""
         CREATE TRIGGER event_search_event_delete AFTER DELETE ON event BEGIN
@@ -82,11 +123,20 @@ SQLITE_TRIGGERS = {
 }
 
 
-def fill(ids: str, events_from: str) -> list[str]:
-    """The search rows of some events, as the insert triggers write them: `ids` selects their
-    ids, `events_from` names them `e` (for all: "SELECT id FROM event", "event AS e")."""
+def fill(events_from: str) -> list[str]:
+    """The search rows of some events, as the insert triggers write them: `events_from` names
+    them `e` (for all: "event AS e"). The events of one day and precision take the next free
+    keys in the order of their ids (the statement's SELECT sees no key it inserts)."""
+    low = _lowest_key("e")
+    first_free = (
+        f"coalesce((SELECT max(k.id) + 1 - {low} FROM event_search_key AS k"
+        f" WHERE k.id >= {low} AND k.id < {low} + {1 << KEY_BITS}), 0)"
+    )
     return [
-        f"INSERT OR IGNORE INTO event_search_key (event_id) {ids}",
+        "INSERT INTO event_search_key (id, event_id)"
+        f" SELECT {low} + {first_free} + row_number() OVER (PARTITION BY {low} ORDER BY e.id) - 1,"
+        f" e.id FROM {events_from}"
+        " WHERE NOT EXISTS (SELECT 1 FROM event_search_key AS k WHERE k.event_id = e.id)",
         "INSERT INTO event_search (rowid, title, summary, quotes)"
         f" SELECT k.id, {_fold('e.title')}, {_fold('e.summary')}, {_quotes('e.id')}"
         f" FROM {events_from} JOIN event_search_key AS k ON k.event_id = e.id",
