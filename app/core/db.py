@@ -239,28 +239,28 @@ def session_factory(bind: Engine | Connection, **kwargs: Any) -> sessionmaker[Se
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session and one transaction per request: commit on success, roll back on error.
 
-    Requests that may write (not GET, HEAD or OPTIONS) run as the database's one writer.
-    Async, so that opening a session costs no trip to a worker thread: only the steps that
-    talk to the database run in one (the route itself in another, being sync).
+    Requests that may write (not GET, HEAD or OPTIONS) run as the database's one writer, and
+    their steps that talk to the database run in a worker thread: a commit waits on the disk.
+    A read's transaction ends at once (nothing to write): here, which costs less than the trip
+    to a thread.
     """
     session = request.app.state.sessions()
+    # A read-only server never writes: the route's key check refuses the request instead.
+    writes = request.method not in SAFE_METHODS and not request.app.state.settings.read_only
     try:
-        # A read-only server never writes: the route's key check refuses the request instead.
-        if request.method not in SAFE_METHODS and not request.app.state.settings.read_only:
+        if writes:
             await run_in_threadpool(begin_write, session)
         yield session
-        await _off_loop(session, session.commit)
+        await _end(session.commit, writes)
     finally:
         # Shielded: a client gone mid-stream cancels the request, and the connection must
         # still go back to the pool.
         with CancelScope(shield=True):
-            await _off_loop(session, session.close)
+            await _end(session.close, writes)
 
 
-async def _off_loop(session: Session, step: Callable[[], None]) -> None:
-    """Run `step` in a worker thread when the session holds a connection it may use; else
-    here, since it sends nothing (a session the request never used)."""
-    if session.in_transaction():
+async def _end(step: Callable[[], None], writes: bool) -> None:
+    if writes:
         await run_in_threadpool(step)
     else:
         step()

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import AwareDatetime
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.changes import service as history
 from app.core.db import SessionDep, get_session, utcnow
@@ -37,7 +38,7 @@ _EXPORT_CONTENT: dict[str, Any] = {export.media_type: {} for export in formats.E
     responses={200: {"content": _EXPORT_CONTENT}, **problem_responses(400, 422)},
     summary="List events",
 )
-def list_events(
+async def list_events(
     session: SessionDep,
     stream_session: StreamSessionDep,
     request: Request,
@@ -58,15 +59,21 @@ def list_events(
     one event per line, as the items of the JSON pages. iCalendar has one all-day VEVENT per
     event, UID `<id>@dyad`. `timelinejs` is a TimelineJS 3 JSON document, one slide per event.
     """
+    # A page runs here, on the event loop: for the API's filters it walks an index and stops
+    # after `limit` events, and a trip to a worker thread would cost more than the read. What
+    # reads every match (exports, totals, facets) can take seconds: it runs in a worker
+    # thread, and the process's other requests go on meanwhile.
     export = formats.chosen(query.format if "format" in query.model_fields_set else None, accept)
     if export is not None:
-        return _stream(stream_session, request, query, export)
+        return await run_in_threadpool(_stream, stream_session, request, query, export)
     items, next_cursor = service.list_events(session, query)
     body: dict[str, Any] = {"items": items, "next_cursor": next_cursor}
     if query.include_total:
-        body["total"] = service.count_events(session, query)
+        body["total"] = await run_in_threadpool(service.count_events, session, query)
     if query.facets:
-        body["facets"] = service.facet_counts(session, query, query.facet_list())
+        body["facets"] = await run_in_threadpool(
+            service.facet_counts, session, query, query.facet_list()
+        )
     headers = {"Cache-Control": LIST_CACHE_CONTROL, "Vary": "Accept"}
     if next_cursor:
         headers["Link"] = next_link(request.url, next_cursor)
@@ -101,7 +108,7 @@ def _stream(
     responses={304: {"description": "Not modified (If-None-Match)"}, **problem_responses(404)},
     summary="Get one event",
 )
-def get_event(
+async def get_event(
     session: SessionDep,
     event_id: EventId,
     if_none_match: Annotated[
@@ -121,6 +128,7 @@ def get_event(
     Sends `ETag: "<version>"`; with `If-None-Match` naming it, the answer is 304 with no body.
     With `as_of`, the version current at that time (without `linked_from` or an ETag).
     """
+    # One row by its key: read here, on the event loop (see list_events).
     if as_of is not None:
         past = EventPublic.model_validate(history.as_of(session, event_id, as_of))
         return Response(past.model_dump_json(), media_type="application/json")
