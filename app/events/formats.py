@@ -1,9 +1,9 @@
 """Streamed exports of events: CSV, NDJSON, iCalendar and TimelineJS, one writer per format.
 
-Each writer turns an iterable of events (the dicts of `public.load_public`) into an iterator
-of byte chunks, up to a hundred events per chunk, without ever holding the whole result: the
-HTTP list route and `dyad export` both feed it `service.iter_events`, which fetches in keyset
-batches.
+Each writer turns an iterable of events' stored documents (their public form as JSON text)
+into an iterator of byte chunks, up to a hundred events per chunk, without ever holding the
+whole result: the HTTP list route and `dyad export` both feed it `service.iter_documents`,
+which fetches in keyset batches and builds nothing.
 
 Choices worth knowing:
 
@@ -20,9 +20,9 @@ Choices worth knowing:
 import csv
 import html
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from itertools import chain, islice
 from typing import Any, TypeVar
 
@@ -58,7 +58,7 @@ class ExportContext:
         return f"{self.events_url}/{event_id}" if self.events_url else None
 
 
-# A writer takes event dicts (service.iter_events), or flat rows when its Export names them.
+# A writer takes the events' stored documents (JSON text, service.iter_documents).
 Writer = Callable[[Iterable[Any], ExportContext], Iterator[bytes]]
 
 
@@ -137,75 +137,46 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-# What write_csv reads of each event: service.iter_flat's columns, in the order of the cells.
-# The cells' own columns, but for the lists that give two cells each: the actors (actors,
-# actor_names) and the [url, publisher] of each source (source_urls, source_publishers).
-_TWO_CELLS = {"actor_names": "actors", "source_urls": "sources", "source_publishers": "sources"}
-CSV_FLAT = tuple(dict.fromkeys(_TWO_CELLS.get(name, name) for name in CSV_COLUMNS))
+def _utc(moment: str) -> str:
+    """A time of the JSON (…Z) as the CSV has always written it (…+00:00)."""
+    return moment.removesuffix("Z") + "+00:00"
 
 
-def _list(json_text: str | None) -> list[Any]:
-    return orjson.loads(json_text) if json_text else []
-
-
-def csv_row(row: Sequence[Any]) -> list[object]:
-    """One event (a row of CSV_FLAT's columns) as the cells of CSV_COLUMNS."""
-    (
-        event_id,
-        title,
-        summary,
-        date,
-        end_date,
-        date_lower,
-        date_upper,
-        date_precision,
-        countries,
-        event_type,
-        tone,
-        status,
-        tags,
-        actors,
-        place,
-        place_country,
-        lat,
-        lon,
-        sources,
-        version,
-        created_at,
-        updated_at,
-    ) = row
-    actors, sources = _list(actors), _list(sources)
-    if not (place or place_country or lat is not None):
-        lon = None  # no location: its cells are all empty, as in the JSON's null
+def csv_row(document: str) -> list[object]:
+    """One event, its stored document, as the cells of CSV_COLUMNS."""
+    event = orjson.loads(document)
+    location = event["location"] or {}
+    actors = event["actors"]
+    sources = [citation["source"] for citation in event["citations"]]
     return [
-        event_id,
-        _text(title),
-        _text(summary),
-        date,
-        _cell(end_date),
-        date_lower.isoformat(),
-        date_upper.isoformat(),
-        date_precision,
-        _joined(_list(countries)),
-        event_type,
-        _cell(tone),
-        status,
-        _text(_joined(_list(tags))),
-        _joined(actor[0] for actor in actors),  # [id, name, kind, country, role]
-        _text(_joined(actor[1] for actor in actors)),
-        _text(place),
-        _cell(place_country),
-        _cell(lat),
-        _cell(lon),
-        _joined(url for url, _publisher in sources),
-        _text(_joined(publisher for _url, publisher in sources if publisher)),
-        version,
-        created_at.isoformat(),
-        updated_at.isoformat(),
+        event["id"],
+        _text(event["title"]),
+        _text(event["summary"]),
+        event["date"],
+        _cell(event["end_date"]),
+        event["date_lower"],
+        event["date_upper"],
+        event["date_precision"],
+        _joined(event["countries"]),
+        event["type"],
+        _cell(event["tone"]),
+        event["status"],
+        _text(_joined(event["tags"])),
+        _joined(actor["id"] for actor in actors),
+        _text(_joined(actor["name"] for actor in actors)),
+        _text(location.get("name")),
+        _cell(location.get("country")),
+        _cell(location.get("lat")),
+        _cell(location.get("lon")),
+        _joined(source["url"] for source in sources),
+        _text(_joined(source["publisher"] for source in sources if source["publisher"])),
+        event["version"],
+        _utc(event["created_at"]),
+        _utc(event["updated_at"]),
     ]
 
 
-def write_csv(rows: Iterable[Sequence[Any]], context: ExportContext) -> Iterator[bytes]:
+def write_csv(documents: Iterable[str], context: ExportContext) -> Iterator[bytes]:
     """A header row (after a BOM if asked), then one row per event (RFC 4180, CRLF ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -213,7 +184,7 @@ def write_csv(rows: Iterable[Sequence[Any]], context: ExportContext) -> Iterator
         buffer.write(BOM)
     writer.writerow(CSV_COLUMNS)
     yield _drain(buffer)
-    for chunk in _chunks(rows):
+    for chunk in _chunks(documents):
         writer.writerows(map(csv_row, chunk))
         yield _drain(buffer)
 
@@ -282,15 +253,17 @@ def _source_lines(event: EventDict) -> list[str]:
 
 
 def vevent(event: EventDict, context: ExportContext) -> icalendar.Event:
-    """An all-day VEVENT covering the event's date bounds (DTEND is exclusive)."""
+    """An all-day VEVENT covering the event's date bounds (DTEND is exclusive); `event` as its
+    document's JSON gives it."""
     component = icalendar.Event()
+    updated_at = datetime.fromisoformat(event["updated_at"])
     component.add("uid", f"{event['id']}@dyad")
-    component.add("dtstamp", event["updated_at"])
-    component.add("last-modified", event["updated_at"])
-    component.add("created", event["created_at"])
+    component.add("dtstamp", updated_at)
+    component.add("last-modified", updated_at)
+    component.add("created", datetime.fromisoformat(event["created_at"]))
     component.add("sequence", event["version"] - 1)  # RFC 5545 counts revisions from 0
-    component.add("dtstart", event["date_lower"])
-    component.add("dtend", event["date_upper"] + timedelta(days=1))
+    component.add("dtstart", date.fromisoformat(event["date_lower"]))
+    component.add("dtend", date.fromisoformat(event["date_upper"]) + timedelta(days=1))
     component.add("summary", event["title"])
     component.add("description", description(event))
     component.add("categories", [event["type"], *event["tags"]])
@@ -305,11 +278,11 @@ def vevent(event: EventDict, context: ExportContext) -> icalendar.Event:
     return component
 
 
-def write_ics(events: Iterable[EventDict], context: ExportContext) -> Iterator[bytes]:
+def write_ics(documents: Iterable[str], context: ExportContext) -> Iterator[bytes]:
     """A VCALENDAR (RFC 5545) with one VEVENT per event, streamed component by component."""
     yield _calendar_header()
-    for chunk in _chunks(events):
-        yield b"".join(vevent(event, context).to_ical() for event in chunk)
+    for chunk in _chunks(documents):
+        yield b"".join(vevent(orjson.loads(d), context).to_ical() for d in chunk)
     yield _CALENDAR_END
 
 
@@ -352,12 +325,12 @@ def slide(event: EventDict) -> dict[str, Any]:
     return value
 
 
-def write_timelinejs(events: Iterable[EventDict], context: ExportContext) -> Iterator[bytes]:
+def write_timelinejs(documents: Iterable[str], context: ExportContext) -> Iterator[bytes]:
     """The TimelineJS 3 JSON document: a title slide, then one slide per event."""
     yield b'{"title":' + orjson.dumps(TIMELINE_TITLE) + b',"events":['
     separator = b""
-    for chunk in _chunks(events):
-        yield separator + b",".join(orjson.dumps(slide(event)) for event in chunk)
+    for chunk in _chunks(documents):
+        yield separator + b",".join(orjson.dumps(slide(orjson.loads(d))) for d in chunk)
         separator = b","
     yield b"]}"
 
@@ -370,13 +343,6 @@ class Export:
     write: Writer
     media_type: str
     extension: str
-    # The related lists its writer reads (names of public.RELATED); None: as `fields` asks.
-    # An export of a million events reads only these.
-    reads: frozenset[str] | None = None
-    # The columns of service.iter_flat its writer takes instead of event dicts, if it does.
-    flat: tuple[str, ...] | None = None
-    # Whether its writer takes the events' stored documents (JSON text) instead.
-    documents: bool = False
 
     @property
     def filename(self) -> str:
@@ -386,24 +352,15 @@ class Export:
         self, session: Session, query: EventQuery, fields: set[str] | None = None
     ) -> Iterator[Any]:
         """What its writer takes: every matching event, in order, in keyset batches."""
-        if self.flat is not None:
-            return service.iter_flat(session, query, self.flat)
-        if self.documents:
-            return service.iter_documents(session, query)
-        related = fields if self.reads is None else self.reads
-        return service.iter_events(session, query, related=related)
+        return service.iter_documents(session, query)
 
 
 # The formats that stream every match: the list's `format`, but json (pages).
 EXPORTS: dict[Format, Export] = {
-    Format.csv: Export(write_csv, "text/csv; charset=utf-8", "csv", flat=CSV_FLAT),
-    Format.ndjson: Export(write_ndjson, "application/x-ndjson", "ndjson", documents=True),
-    Format.ics: Export(
-        write_ics, "text/calendar; charset=utf-8", "ics", frozenset({"tags", "citations"})
-    ),
-    Format.timelinejs: Export(
-        write_timelinejs, "application/json", "json", frozenset({"citations"})
-    ),
+    Format.csv: Export(write_csv, "text/csv; charset=utf-8", "csv"),
+    Format.ndjson: Export(write_ndjson, "application/x-ndjson", "ndjson"),
+    Format.ics: Export(write_ics, "text/calendar; charset=utf-8", "ics"),
+    Format.timelinejs: Export(write_timelinejs, "application/json", "json"),
 }
 
 # The Accept media types that ask for an export; the others (JSON, */*) mean JSON pages.

@@ -131,16 +131,6 @@ RELATED: dict[str, ScalarSelect[Any]] = {
     ),
 }
 
-# The lists iter_flat gives: RELATED's, and the [url, publisher] of each source, for the CSV.
-FLAT_LISTS: dict[str, ScalarSelect[Any]] = RELATED | {
-    "sources": _json_list(
-        core_select(_source.c.url, _source.c.publisher)
-        .join(_source, _source.c.id == _citation.c.source_id)
-        .where(_citation.c.event_id == _event.c.id)
-        .order_by(_citation.c.id)
-    ),
-}
-
 _LIVE_DOCUMENT = core_select(_event.c.version, DOCUMENT).where(
     _event.c.id == bindparam("id"), _event.c.deleted_at.is_(None)
 )

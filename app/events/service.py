@@ -27,7 +27,6 @@ from app.events.ordering import ORDERINGS, Ordering, ordering_for
 from app.events.public import (
     DOCUMENT,
     EVENT_COLUMNS,
-    FLAT_LISTS,
     EventDict,
     items,
     load_public,
@@ -159,22 +158,6 @@ def iter_documents(session: Session, query: EventQuery, *, batch_size: int = 100
     """Every matching event's stored document (JSON text) in order, in keyset batches."""
     for rows in _batches(session, query, [DOCUMENT], batch_size):
         yield from (row.document for row in rows)
-
-
-def iter_flat(
-    session: Session, query: EventQuery, columns: Sequence[str], *, batch_size: int = 2000
-) -> Iterator[tuple[Any, ...]]:
-    """Every matching event in order as a tuple of `columns`: the event table's, or the
-    related lists of FLAT_LISTS as JSON text (null when empty).
-
-    One statement a batch, for exports that write a few fields of every event (CSV): no
-    public form is built, and the lists can be leaner than RELATED's (FLAT_LISTS' sources).
-    """
-    event = _EVENT_TABLE.c
-    selected = [FLAT_LISTS[name] if name in FLAT_LISTS else event[name] for name in columns]
-    width = len(selected)
-    for rows in _batches(session, query, selected, batch_size):
-        yield from (row[:width] for row in rows)  # without the sort key
 
 
 def _batches(
