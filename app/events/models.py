@@ -17,6 +17,7 @@ from app.core.countries import CountryCode
 from app.core.dates import EdtfDate, Precision
 from app.core.db import UTCDateTime, utcnow
 from app.core.slugs import Slug, SlugColumn
+from app.events.derived.dyads import LAST_DATE
 from app.events.types import EventType
 from app.sources.models import Source, SourceCreate, SourcePublic
 
@@ -236,6 +237,17 @@ class EventDyad(SQLModel, table=True):
             sqlite_where=text(_LONG),
             postgresql_where=text(_LONG),
         ),
+        # A pair's last date (max date_upper) for relations, without reading its rows. Partial
+        # on a condition always true: only a query that says it (LAST_DATE) can use the index,
+        # so the `from` of pages and timelines keeps its plan on the key.
+        Index(
+            "ix_event_dyad_last_date",
+            "country_a",
+            "country_b",
+            "date_upper",
+            sqlite_where=text(LAST_DATE),
+            postgresql_where=text(LAST_DATE),
+        ),
         # SQLite: the table is its key (no rowid), so a dyad's rows lie together, whole.
         {"sqlite_with_rowid": False},
     )
@@ -273,7 +285,11 @@ class DyadMonth(SQLModel, table=True):
     """
 
     __tablename__ = "dyad_month"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        # A country's pairs where it comes second, for its partners (GET /v1/relations).
+        Index("ix_dyad_month_country_b", "country_b", "country_a"),
+        {"sqlite_with_rowid": False},
+    )
 
     country_a: str = Field(primary_key=True, max_length=3)
     country_b: str = Field(primary_key=True, max_length=3)
@@ -298,6 +314,21 @@ class VocabularyCount(SQLModel, table=True):
 
     kind: str = Field(primary_key=True, max_length=8)  # country, tag or type
     value: str = Field(primary_key=True, max_length=64)
+    events: int
+
+
+class UsageCount(SQLModel, table=True):
+    """The live events per actor and the citations of live events per source: what lists of
+    actors and sources show beside each (the views actor_usage and source_usage).
+
+    One row per (kind, value) in use. Triggers keep it right in the writer's own transaction,
+    whoever writes (app.events.derived.usage); a count at zero has no row.
+    """
+
+    __tablename__ = "usage_count"
+
+    kind: str = Field(primary_key=True, max_length=8)  # actor or source
+    value: str = Field(primary_key=True, max_length=200)  # its id
     events: int
 
 

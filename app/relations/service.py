@@ -3,14 +3,23 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, extract, func
+from sqlalchemy import ColumnElement, case, extract, func, or_, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from app.actors.models import Actor
+from app.core.db import table_of
+from app.events.derived.dyads import LAST_DATE
 from app.events.filters import EventFilter, Rows, countries_of
-from app.events.models import Event, EventActor, EventCountry, EventDyad, Status
+from app.events.models import (
+    DyadMonth,
+    Event,
+    EventActor,
+    EventCountry,
+    EventDyad,
+    Status,
+)
 from app.relations.models import (
     TOP_ACTORS,
     PairRelation,
@@ -23,6 +32,59 @@ from app.relations.models import (
 
 def partners(session: Session, query: RelationsQuery) -> Partners:
     """Every country sharing a matching event with `query.country`, with counts and dates."""
+    if query.filters_given() == {"country"}:
+        rows = _stored_partners(session, query.country)
+    else:
+        rows = _counted_partners(session, query)
+    return Partners(
+        country=query.country,
+        partners=[
+            Partner(
+                country=country,
+                count=n,
+                first_date=first,
+                last_date=last,
+                tone_mean=None if tone is None else float(tone),
+            )
+            for country, n, first, last, tone in rows
+        ],
+    )
+
+
+def _stored_partners(session: Session, country: str) -> Sequence[tuple[Any, ...]]:
+    """Every partner of `country` without other filters, from stored data: its pairs' counts
+    in dyad_month, each pair's first and last dates from the ends of two indexes of
+    event_dyad. A few rows per pair instead of every event."""
+    month = table_of(DyadMonth).c
+    pairs = (
+        Select(
+            month.country_a,
+            month.country_b,
+            func.sum(month.events).label("events"),
+            func.sum(month.tone_sum).label("tone_sum"),
+            func.sum(month.tone_count).label("tone_count"),
+        )
+        .where(or_(month.country_a == country, month.country_b == country))
+        .group_by(month.country_a, month.country_b)
+        .subquery()
+    )
+    dyad = table_of(EventDyad).c
+    of_pair = (dyad.country_a == pairs.c.country_a, dyad.country_b == pairs.c.country_b)
+    partner = case((pairs.c.country_a == country, pairs.c.country_b), else_=pairs.c.country_a)
+    tone = pairs.c.tone_sum / func.nullif(pairs.c.tone_count, 0)
+    return session.exec(
+        Select(
+            partner,
+            pairs.c.events,
+            Select(func.min(dyad.date_lower)).where(*of_pair).scalar_subquery(),
+            Select(func.max(dyad.date_upper)).where(*of_pair, text(LAST_DATE)).scalar_subquery(),
+            tone,
+        ).order_by(pairs.c.events.desc(), partner)
+    ).all()
+
+
+def _counted_partners(session: Session, query: RelationsQuery) -> Sequence[tuple[Any, ...]]:
+    """Every partner of the matching events, counted over them."""
     count = func.count().label("count")
     # An alias, so the filters' EXISTS on event_country can never correlate with this join.
     other = aliased(EventCountry)
@@ -41,19 +103,7 @@ def partners(session: Session, query: RelationsQuery) -> Partners:
         .group_by(partner)
         .order_by(count.desc(), partner)
     ).all()
-    return Partners(
-        country=query.country,
-        partners=[
-            Partner(
-                country=country,
-                count=n,
-                first_date=first,
-                last_date=last,
-                tone_mean=None if tone is None else float(tone),
-            )
-            for country, n, first, last, tone in rows
-        ],
-    )
+    return rows
 
 
 def pair(session: Session, dyad: str, filters: EventFilter) -> PairRelation:

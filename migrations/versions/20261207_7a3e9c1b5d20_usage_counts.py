@@ -1,0 +1,77 @@
+"""usage_count: live events per actor, citations per source, kept by triggers; indexes for a
+country's partners
+
+Revision ID: 7a3e9c1b5d20
+Revises: d2f6a1c8e4b3
+Create Date: 2026-12-07 16:30:00.000000
+
+`GET /v1/actors` and `/v1/sources` read these counts (through the views actor_usage and
+source_usage) instead of counting events for each row of a page (app.events.derived.usage);
+`GET /v1/relations` of a country adds up its pairs' rows of dyad_month (ix_dyad_month_country_b
+finds those where it comes second) and finds each pair's last date_upper in
+ix_event_dyad_last_date. The triggers
+come before the fill: on PostgreSQL, creating them locks writers out until this transaction
+ends.
+
+NOTE for later migrations on SQLite: a batch ("move and copy") alteration of event,
+event_actor or citation drops that table's triggers; create them again (SQLITE_TRIGGERS of
+app.events.derived.usage) afterwards.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+from app.events.derived import usage, views
+from app.events.derived.dyads import LAST_DATE
+
+revision: str = "7a3e9c1b5d20"
+down_revision: str | None = "d2f6a1c8e4b3"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "usage_count",
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("events", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "value", name=op.f("pk_usage_count")),
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in usage.SQLITE_TRIGGERS.values():
+            op.execute(statement)
+    else:
+        for statement in usage.POSTGRESQL_UPGRADE:
+            op.execute(statement)
+    for statement in usage.fill():
+        op.execute(statement)
+    op.execute("DROP VIEW actor_usage")
+    for statement in usage.VIEWS.values():
+        op.execute(statement)
+    op.create_index(
+        "ix_event_dyad_last_date",
+        "event_dyad",
+        ["country_a", "country_b", "date_upper"],
+        sqlite_where=sa.text(LAST_DATE),
+        postgresql_where=sa.text(LAST_DATE),
+    )
+    op.create_index("ix_dyad_month_country_b", "dyad_month", ["country_b", "country_a"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_dyad_month_country_b", table_name="dyad_month")
+    op.drop_index("ix_event_dyad_last_date", table_name="event_dyad")
+    for name in usage.VIEWS:
+        op.execute(f"DROP VIEW {name}")
+    op.execute(views.VIEWS["actor_usage"])
+    if op.get_bind().dialect.name == "sqlite":
+        for name in usage.SQLITE_TRIGGERS:
+            op.execute(f"DROP TRIGGER {name}")
+    else:
+        for statement in usage.POSTGRESQL_DOWNGRADE:
+            op.execute(statement)
+    op.drop_table("usage_count")

@@ -1,0 +1,131 @@
+"""usage_count, kept by triggers: after every kind of write it equals a count of the live
+events per actor (an actor in two roles of one event once) and of their citations per source,
+and the actors' and sources' endpoints answer from it."""
+
+from collections import Counter
+
+import orjson
+from sqlalchemy import text
+from sqlmodel import Session
+
+from tests.factories import make_actor, make_event, make_source
+
+
+def stored(session: Session) -> dict[tuple[str, str], int]:
+    rows = session.connection().execute(text("SELECT kind, value, events FROM usage_count"))
+    return {(kind, value): events for kind, value, events in rows}
+
+
+def recounted(session: Session) -> dict[tuple[str, str], int]:
+    counts: Counter[tuple[str, str]] = Counter()
+    run = session.connection().execute
+    live = "JOIN event AS e ON e.id = x.event_id WHERE e.deleted_at IS NULL"
+    for _event, value in run(
+        text(f"SELECT DISTINCT x.event_id, x.actor_id FROM event_actor AS x {live}")
+    ):
+        counts["actor", value] += 1
+    for (value,) in run(text(f"SELECT x.source_id FROM citation AS x {live}")):
+        counts["source", value] += 1
+    return dict(counts)
+
+
+def assert_counts_are_right(session: Session) -> None:
+    session.flush()
+    assert stored(session) == recounted(session)
+
+
+def test_counts_follow_every_kind_of_write(client, seeded, session, auth):
+    assert_counts_are_right(session)  # the seed, through the one create path
+    aliyev, raisi = make_actor(session, id="aliyev"), make_actor(session, id="raisi")
+    source = make_source(session)
+    body = {
+        "id": "counted",
+        "title": "Counted",
+        "date": "2014-05",
+        "countries": ["AZE", "IRN"],
+        "type": "consult",
+        # Two roles of one actor: one event.
+        "actors": [{"id": aliyev, "role": "initiator"}, {"id": aliyev, "role": "target"}],
+        "citations": [{"source_id": source, "quote": "a"}, {"source_id": source, "quote": "b"}],
+    }
+    assert client.post("/v1/events", json=body, headers=auth).status_code == 201
+    assert_counts_are_right(session)
+    assert stored(session)["actor", aliyev] == 1
+    assert stored(session)["source", source] == 2
+    patch = auth | {"Content-Type": "application/merge-patch+json"}
+
+    def patched(version: int, changes: dict[str, object]) -> None:
+        headers = patch | {"If-Match": f'"{version}"'}
+        response = client.patch("/v1/events/counted", json=changes, headers=headers)
+        assert response.status_code == 200, response.text
+        assert_counts_are_right(session)
+
+    patched(1, {"actors": [{"id": aliyev, "role": "target"}, {"id": raisi, "role": "target"}]})
+    patched(2, {"citations": [{"source_id": source, "quote": "c"}]})
+    replaced = client.put(
+        "/v1/events/counted", json=body | {"actors": []}, headers=auth | {"If-Match": '"3"'}
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert_counts_are_right(session)
+    deleted = client.delete("/v1/events/counted", headers=auth | {"If-Match": '"4"'})
+    assert deleted.status_code == 204
+    assert_counts_are_right(session)
+    assert client.post("/v1/events/counted/restore", headers=auth).status_code == 200
+    assert_counts_are_right(session)
+    records = [
+        {
+            "id": f"imported-{n}",
+            "title": f"Imported {n}",
+            "date": "2015",
+            "type": "protest",
+            "countries": ["AZE", "IRN"],
+            "actors": [{"id": raisi, "role": "initiator"}, {"id": raisi, "role": "participant"}],
+            "citations": [{"source_id": source}],
+        }
+        for n in range(3)
+    ]
+    imported = client.post("/v1/imports", content=orjson.dumps(records), headers=auth)
+    assert imported.status_code == 200, imported.text
+    assert_counts_are_right(session)
+    # Plain SQL: a role added, a role removed, an actor moved, an event removed outright.
+    run = session.connection().execute
+    run(
+        text(
+            "INSERT INTO event_actor (event_id, actor_id, role, position)"
+            " VALUES ('imported-0', 'aliyev', 'target', 5),"
+            " ('imported-0', 'aliyev', 'initiator', 6)"
+        )
+    )
+    assert_counts_are_right(session)
+    run(text("DELETE FROM event_actor WHERE event_id = 'imported-1'"))
+    run(text("UPDATE event_actor SET actor_id = 'aliyev' WHERE event_id = 'imported-2'"))
+    assert_counts_are_right(session)
+    run(text("UPDATE event_actor SET role = 'target' WHERE role = 'participant'"))
+    run(text("DELETE FROM citation WHERE event_id = 'imported-1'"))
+    run(text("DELETE FROM event WHERE id = 'imported-2'"))
+    assert_counts_are_right(session)
+    run(text("UPDATE event SET deleted_at = CURRENT_TIMESTAMP WHERE id = 'imported-0'"))
+    assert_counts_are_right(session)
+
+
+def test_the_actors_and_sources_endpoints_answer_the_counts(client, seeded, session):
+    actor = make_actor(session, id="counted-actor")
+    source = make_source(session)
+    citations = [{"source_id": source}, {"source_id": source, "quote": "again"}]
+    roles = [{"id": actor, "role": "initiator"}, {"id": actor, "role": "target"}]
+    for n in range(3):
+        make_event(session, id=f"used-{n}", actors=roles, citations=citations)
+    session.flush()
+    counts = recounted(session)
+
+    actors = client.get("/v1/actors", params={"limit": 500}).json()["items"]
+    sources = client.get("/v1/sources", params={"limit": 500}).json()["items"]
+
+    assert {a["id"]: a["event_count"] for a in actors} == {
+        a["id"]: counts.get(("actor", a["id"]), 0) for a in actors
+    }
+    assert client.get(f"/v1/actors/{actor}").json()["event_count"] == 3
+    assert {s["id"]: s["citation_count"] for s in sources} == {
+        s["id"]: counts.get(("source", s["id"]), 0) for s in sources
+    }
+    assert next(s for s in sources if s["id"] == source)["citation_count"] == 6
