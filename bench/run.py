@@ -785,7 +785,8 @@ def main(
 
     dyad_cmd = [str(BIN / "dyad"), "serve"]
     with Server(
-        "dyad", [*dyad_cmd, "--port", str(port := free_port())], dyad_env(sqlite_url), port,
+        "dyad", [*dyad_cmd, "--workers", "1", "--port", str(port := free_port())],
+        dyad_env(sqlite_url), port,
         out / "dyad-server.log",
     ) as server:  # fmt: skip
         dyad_q = dyad_queries(server.fetch, ids)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -105,13 +106,17 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
         _stop(running.process)
 
 
-def start_server(env: dict[str, str], cwd: Path, workers: int = 1) -> Server:
-    """`dyad serve` on a free port with `env`, answering /healthz; stopped if it never does."""
+def start_server(env: dict[str, str], cwd: Path, workers: int | None = 1) -> Server:
+    """`dyad serve` on a free port with `env`, answering /healthz; stopped if it never does.
+    `workers` None: serve's default."""
     port = _free_port()
     stderr_path = cwd / f"serve-{port}.stderr"
+    command = [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            command,
             env=env,
             cwd=cwd,
             stdout=subprocess.DEVNULL,
@@ -286,3 +291,65 @@ def test_many_concurrent_reads_with_a_new_key_all_succeed(server, tmp_path):
     finally:
         for client in clients:
             client.close()
+
+
+def _workers_started(server: Server, count: int) -> set[int]:
+    """The process ids of the workers serving, once `count` of them have started."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        started = {
+            int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", server.stderr())
+        }
+        alive = {pid for pid in started if Path(f"/proc/{pid}").exists()}
+        if len(alive) >= count and server.stderr().count("Application startup complete") >= count:
+            return alive
+        time.sleep(0.1)  # bounded polling
+    pytest.fail(f"fewer than {count} workers started:\n{server.stderr()}")
+
+
+def _key(server: Server, cwd: Path) -> dict[str, str]:
+    made = subprocess.run(
+        [DYAD, "keys", "create", "--name", "limited", "--scope", "read"],
+        env=server.env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    return {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+
+
+def test_serve_starts_one_worker_per_core_by_default_all_answering(fresh_database_url, tmp_path):
+    cores = len(os.sched_getaffinity(0))
+    running = start_server(_environment(fresh_database_url), tmp_path, workers=None)
+    try:
+        assert len(_workers_started(running, cores)) == cores
+        plural = "es" if cores > 1 else ""
+        assert f"serving with {cores} worker process{plural}" in running.stderr()
+        if cores > 1:  # the start-up line says the limits are per process, and how to share
+            assert "counted in each worker's memory" in running.stderr()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            urls = [f"{running.base_url}/v1/event-types"] * 32
+            assert {r.status_code for r in pool.map(httpx.get, urls)} == {200}
+    finally:
+        _stop(running.process)
+
+
+def test_rate_limits_through_redis_are_one_budget_for_every_worker(fresh_database_url, tmp_path):
+    env = _environment(
+        fresh_database_url, DYAD_REDIS_URL="redis://127.0.0.1:6379/0", DYAD_RATE_LIMIT="4/minute"
+    )
+    running = start_server(env, tmp_path, workers=2)
+    try:
+        _workers_started(running, 2)
+        assert "rate limit 4/minute, shared through Redis" in running.stderr()
+        headers = _key(running, tmp_path)  # a new key: a budget no other test spends
+        # A new connection each: the kernel hands them to either worker.
+        codes = [
+            httpx.get(f"{running.base_url}/v1/event-types", headers=headers).status_code
+            for _ in range(8)
+        ]
+        assert codes == [200] * 4 + [429] * 4
+    finally:
+        _stop(running.process)
