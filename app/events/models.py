@@ -303,6 +303,25 @@ class DyadMonth(SQLModel, table=True):
     year_precision: int
 
 
+class CountryMonth(SQLModel, table=True):
+    """A country's live events counted by month and type, and every live event's under the
+    country '': what a timeline of one country, or of every event, reads (as DyadMonth for a
+    pair). Triggers keep it right in the writer's own transaction, whoever writes
+    (app.events.derived.country_months).
+    """
+
+    __tablename__ = "country_month"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    country: str = Field(primary_key=True, max_length=3)
+    month: Date = Field(primary_key=True)
+    type: str = Field(primary_key=True, sa_type=String(16))
+    events: int
+    tone_sum: float
+    tone_count: int
+    year_precision: int
+
+
 class VocabularyCount(SQLModel, table=True):
     """The live events per country, tag and type: what the vocabulary endpoints list.
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from app.events.derived import usage, views
+from app.events.derived import country_months, usage, views
 from app.events.derived.dyads import LAST_DATE
 
 revision: str = "7a3e9c1b5d20"
@@ -49,6 +49,27 @@ def upgrade() -> None:
             op.execute(statement)
     for statement in usage.fill():
         op.execute(statement)
+    op.create_table(
+        "country_month",
+        sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("events", sa.Integer(), nullable=False),
+        sa.Column("tone_sum", sa.Float(), nullable=False),
+        sa.Column("tone_count", sa.Integer(), nullable=False),
+        sa.Column("year_precision", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("country", "month", "type", name=op.f("pk_country_month")),
+        sqlite_with_rowid=False,
+    )
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for statement in country_months.SQLITE_TRIGGERS.values():
+            op.execute(statement)
+    else:
+        for statement in country_months.POSTGRESQL_UPGRADE:
+            op.execute(statement)
+    for statement in country_months.fill(dialect):
+        op.execute(statement)
     op.execute("DROP VIEW actor_usage")
     for statement in usage.VIEWS.values():
         op.execute(statement)
@@ -69,9 +90,10 @@ def downgrade() -> None:
         op.execute(f"DROP VIEW {name}")
     op.execute(views.VIEWS["actor_usage"])
     if op.get_bind().dialect.name == "sqlite":
-        for name in usage.SQLITE_TRIGGERS:
+        for name in [*country_months.SQLITE_TRIGGERS, *usage.SQLITE_TRIGGERS]:
             op.execute(f"DROP TRIGGER {name}")
     else:
-        for statement in usage.POSTGRESQL_DOWNGRADE:
+        for statement in [*country_months.POSTGRESQL_DOWNGRADE, *usage.POSTGRESQL_DOWNGRADE]:
             op.execute(statement)
+    op.drop_table("country_month")
     op.drop_table("usage_count")
