@@ -36,6 +36,7 @@ NOT_BACKED_UP = {
     "dyad_month": "derived from event_dyad, rebuilt by the restore",
     "vocabulary_count": "derived from events, their countries and tags, rebuilt by the restore",
     "usage_count": "derived from events, their actors and citations, rebuilt by the restore",
+    "country_month": "derived from events and their countries, rebuilt by the restore",
 }
 
 

@@ -1,21 +1,21 @@
-"""usage_count: live events per actor, citations per source, kept by triggers; indexes for a
-country's partners
+"""usage_count (live events per actor, citations per source) and country_month (live events
+by country, month and type), kept by triggers; indexes for a country's partners
 
 Revision ID: 7a3e9c1b5d20
 Revises: d2f6a1c8e4b3
 Create Date: 2026-12-07 16:30:00.000000
 
-`GET /v1/actors` and `/v1/sources` read these counts (through the views actor_usage and
-source_usage) instead of counting events for each row of a page (app.events.derived.usage);
-`GET /v1/relations` of a country adds up its pairs' rows of dyad_month (ix_dyad_month_country_b
-finds those where it comes second) and finds each pair's last date_upper in
-ix_event_dyad_last_date. The triggers
-come before the fill: on PostgreSQL, creating them locks writers out until this transaction
-ends.
+Timelines of one country or of every event add up country_month's months
+(app.events.derived.country_months). `GET /v1/actors` and `/v1/sources` read the usage
+counts (through the views actor_usage and source_usage) instead of counting events for each
+row of a page (app.events.derived.usage). `GET /v1/relations` of a country adds up its pairs'
+rows of dyad_month (ix_dyad_month_country_b finds those where it comes second) and finds each
+pair's last date_upper in ix_event_dyad_last_date. The triggers come before the fills: on
+PostgreSQL, creating them locks writers out until this transaction ends.
 
 NOTE for later migrations on SQLite: a batch ("move and copy") alteration of event,
-event_actor or citation drops that table's triggers; create them again (SQLITE_TRIGGERS of
-app.events.derived.usage) afterwards.
+event_country, event_actor or citation drops that table's triggers; create them again
+(SQLITE_TRIGGERS of app.events.derived.usage and .country_months) afterwards.
 """
 
 from collections.abc import Sequence
