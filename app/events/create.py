@@ -27,7 +27,7 @@ from app.core.dates import span
 from app.core.db import table_of
 from app.core.errors import Conflict, InvalidInput
 from app.core.slugs import make_slug
-from app.events.derived import country_months, counts, dyads, months, search, usage
+from app.events.derived import country_months, counts, dyad_actors, dyads, months, search, usage
 from app.events.models import (
     Citation,
     Event,
@@ -367,7 +367,7 @@ def external_ids_held(session: Session, records: list[EventCreate]) -> dict[tupl
 # The triggers that fire as rows are inserted: an import sets them aside.
 _INSERT_TRIGGERS = tuple(
     name
-    for module in (search, dyads, months, counts, usage, country_months)
+    for module in (search, dyads, months, counts, usage, country_months, dyad_actors)
     for name in module.SQLITE_TRIGGERS
     if name.endswith("_insert")
 )
@@ -386,6 +386,7 @@ _FILL_FOR_NEW_EVENTS = [
     *counts.fill(_NEW_EVENTS),
     *usage.fill(_NEW_EVENTS),
     *country_months.fill("sqlite", _NEW_EVENTS),
+    dyad_actors.fill(_NEW_EVENTS),
 ]
 
 IndexNewEvents = Callable[[list[str]], None]

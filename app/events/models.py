@@ -322,6 +322,20 @@ class CountryMonth(SQLModel, table=True):
     year_precision: int
 
 
+class DyadActor(SQLModel, table=True):
+    """A dyad's live events per actor: the actors a pair's summary names first. Triggers keep
+    it right in the writer's own transaction, whoever writes (app.events.derived.dyad_actors).
+    """
+
+    __tablename__ = "dyad_actor"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    country_a: str = Field(primary_key=True, max_length=3)
+    country_b: str = Field(primary_key=True, max_length=3)
+    actor_id: str = Field(primary_key=True, max_length=200)
+    events: int
+
+
 class VocabularyCount(SQLModel, table=True):
     """The live events per country, tag and type: what the vocabulary endpoints list.
 

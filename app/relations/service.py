@@ -13,6 +13,7 @@ from app.core.db import table_of
 from app.events.derived.dyads import LAST_DATE
 from app.events.filters import EventFilter, Rows, countries_of
 from app.events.models import (
+    DyadActor,
     DyadMonth,
     Event,
     EventActor,
@@ -128,21 +129,32 @@ def pair(session: Session, dyad: str, filters: EventFilter) -> PairRelation:
         .order_by(n_type.desc(), col(rows.type))
     ).all()
 
-    year = extract("year", col(rows.date_lower))
-    by_year = session.exec(
-        select(year, func.count()).where(*where).group_by(year).order_by(year)
-    ).all()
-
-    # An actor may hold several roles in one event: count its events, not its rows.
-    n_events = func.count(func.distinct(col(EventActor.event_id))).label("count")
-    event_id = col(EventDyad.event_id) if rows is EventDyad else col(Event.id)
-    per_actor = (
-        select(col(EventActor.actor_id), n_events)
-        .join(rows, event_id == col(EventActor.event_id))
-        .where(*where)
-        .group_by(col(EventActor.actor_id))
-        .subquery()
-    )
+    if filters.filters_given():
+        year = extract("year", col(rows.date_lower))
+        per_year = select(year, func.count()).where(*where)
+        # An actor may hold several roles in one event: count its events, not its rows.
+        n_events = func.count(func.distinct(col(EventActor.event_id))).label("count")
+        event_id = col(EventDyad.event_id) if rows is EventDyad else col(Event.id)
+        per_actor = (
+            select(col(EventActor.actor_id), n_events)
+            .join(rows, event_id == col(EventActor.event_id))
+            .where(*where)
+            .group_by(col(EventActor.actor_id))
+            .subquery()
+        )
+    else:  # the whole pair: its stored counts by month and by actor
+        a, b = countries_of(dyad)
+        month, actor = table_of(DyadMonth).c, table_of(DyadActor).c
+        year = extract("year", month.month)
+        per_year = select(year, func.sum(month.events)).where(
+            month.country_a == a, month.country_b == b
+        )
+        per_actor = (
+            select(actor.actor_id, actor.events.label("count"))
+            .where(actor.country_a == a, actor.country_b == b)
+            .subquery()
+        )
+    by_year = session.exec(per_year.group_by(year).order_by(year)).all()
     actors = session.exec(
         select(Actor, per_actor.c.count)
         .join(per_actor, per_actor.c.actor_id == col(Actor.id))

@@ -1,6 +1,7 @@
-"""usage_count, kept by triggers: after every kind of write it equals a count of the live
-events per actor (an actor in two roles of one event once) and of their citations per source,
-and the actors' and sources' endpoints answer from it."""
+"""usage_count and dyad_actor, kept by triggers: after every kind of write they equal a count
+of the live events per actor (an actor in two roles of one event once), of their citations per
+source, and of the live events per pair and actor; the actors' and sources' endpoints answer
+from usage_count."""
 
 from collections import Counter
 
@@ -29,9 +30,30 @@ def recounted(session: Session) -> dict[tuple[str, str], int]:
     return dict(counts)
 
 
+def pair_actors(session: Session) -> dict[tuple[str, str, str], int]:
+    rows = session.connection().execute(
+        text("SELECT country_a, country_b, actor_id, events FROM dyad_actor")
+    )
+    return {(a, b, actor): events for a, b, actor, events in rows}
+
+
+def pair_actors_recounted(session: Session) -> dict[tuple[str, str, str], int]:
+    counts: Counter[tuple[str, str, str]] = Counter()
+    rows = session.connection().execute(
+        text(
+            "SELECT DISTINCT d.country_a, d.country_b, x.actor_id, d.event_id"
+            " FROM event_dyad AS d JOIN event_actor AS x ON x.event_id = d.event_id"
+        )
+    )
+    for a, b, actor, _event in rows:
+        counts[a, b, actor] += 1
+    return dict(counts)
+
+
 def assert_counts_are_right(session: Session) -> None:
     session.flush()
     assert stored(session) == recounted(session)
+    assert pair_actors(session) == pair_actors_recounted(session)
 
 
 def test_counts_follow_every_kind_of_write(client, seeded, session, auth):
@@ -96,6 +118,9 @@ def test_counts_follow_every_kind_of_write(client, seeded, session, auth):
             " ('imported-0', 'aliyev', 'initiator', 6)"
         )
     )
+    assert_counts_are_right(session)
+    run(text("INSERT INTO event_country (event_id, country) VALUES ('imported-0', 'TUR')"))
+    run(text("DELETE FROM event_country WHERE event_id = 'imported-2' AND country = 'IRN'"))
     assert_counts_are_right(session)
     run(text("DELETE FROM event_actor WHERE event_id = 'imported-1'"))
     run(text("UPDATE event_actor SET actor_id = 'aliyev' WHERE event_id = 'imported-2'"))

@@ -143,10 +143,16 @@ def test_partners_from_stored_counts_equal_those_counted_after_every_kind_of_wri
             ]
             for a, b in zip(stored, counted, strict=True):
                 assert a["tone_mean"] == pytest.approx(b["tone_mean"])
+        for dyad in ("AZE-IRN", "AZE-USA", "IRN-ISR"):  # stored by year and actor, or counted
+            assert ok(client.get(f"/v1/relations/{dyad}")) == ok(
+                client.get(f"/v1/relations/{dyad}", params={"to": "9999"})
+            )
 
     assert_same()
     body = {"id": "moved", "title": "Moved", "date": "2031-05-06", "end_date": "2032",
-            "countries": ["AZE", "IRN", "USA"], "type": "consult", "tone": 3.3}  # fmt: skip
+            "countries": ["AZE", "IRN", "USA"], "type": "consult", "tone": 3.3,
+            "actors": [{"id": "ilham-aliyev", "role": "initiator"},
+                       {"id": "ilham-aliyev", "role": "target"}]}  # fmt: skip
     assert client.post("/v1/events", json=body, headers=auth).status_code == 201
     assert_same()
     patch = auth | {"Content-Type": "application/merge-patch+json", "If-Match": '"1"'}
