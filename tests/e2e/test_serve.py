@@ -76,6 +76,20 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
         raise
 
 
+def _new_key(server: Server, cwd: Path, name: str, scope: str) -> str:
+    """A new key made with `dyad keys create` against the server's database."""
+    made = subprocess.run(
+        [DYAD, "keys", "create", "--name", name, "--scope", scope],
+        env=server.env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip().splitlines()[-1]
+
+
 def _wait_until_healthy(server: Server) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -222,16 +236,7 @@ def _log_lines(server: Server) -> list[dict[str, object]]:
 
 
 def test_served_dyad_logs_json_lines_with_request_ids_and_no_secrets(server, tmp_path):
-    made = subprocess.run(
-        [DYAD, "keys", "create", "--name", "logged", "--scope", "write"],
-        env=server.env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert made.returncode == 0, made.stderr
-    key = made.stdout.strip().splitlines()[-1]
+    key = _new_key(server, tmp_path, "logged", "write")
     secret = key.split("_", 2)[2]
     keyed = httpx.get(
         f"{server.base_url}/v1/events",
@@ -265,16 +270,7 @@ def test_served_dyad_logs_json_lines_with_request_ids_and_no_secrets(server, tmp
 def test_many_concurrent_reads_with_a_new_key_all_succeed(server, tmp_path):
     # Each one records the key's first use: a request must never hold two connections
     # while doing so, or 40 at once would drain the pool of 15 and time out.
-    made = subprocess.run(
-        [DYAD, "keys", "create", "--name", "crowd", "--scope", "read"],
-        env=server.env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert made.returncode == 0, made.stderr
-    headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+    headers = {"Authorization": f"Bearer {_new_key(server, tmp_path, 'crowd', 'read')}"}
 
     clients = [httpx.Client(base_url=server.base_url, timeout=20) for _ in range(40)]
     for client in clients:  # connected beforehand, so that the reads start together
@@ -307,19 +303,6 @@ def _workers_started(server: Server, count: int) -> set[int]:
     pytest.fail(f"fewer than {count} workers started:\n{server.stderr()}")
 
 
-def _key(server: Server, cwd: Path) -> dict[str, str]:
-    made = subprocess.run(
-        [DYAD, "keys", "create", "--name", "limited", "--scope", "read"],
-        env=server.env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert made.returncode == 0, made.stderr
-    return {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
-
-
 def test_serve_starts_one_worker_per_core_by_default_all_answering(fresh_database_url, tmp_path):
     cores = len(os.sched_getaffinity(0))
     running = start_server(_environment(fresh_database_url), tmp_path, workers=None)
@@ -344,7 +327,8 @@ def test_rate_limits_through_redis_are_one_budget_for_every_worker(fresh_databas
     try:
         _workers_started(running, 2)
         assert "rate limit 4/minute, shared through Redis" in running.stderr()
-        headers = _key(running, tmp_path)  # a new key: a budget no other test spends
+        # A new key: a budget no other test spends.
+        headers = {"Authorization": f"Bearer {_new_key(running, tmp_path, 'limited', 'read')}"}
         # A new connection each: the kernel hands them to either worker.
         codes = [
             httpx.get(f"{running.base_url}/v1/event-types", headers=headers).status_code

@@ -5,10 +5,11 @@ event read it."""
 from datetime import date
 from typing import Any
 
-import orjson
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
+
+from tests.support import write_every_way
 
 Key = tuple[str, date, str]
 
@@ -67,26 +68,10 @@ def test_counts_follow_every_kind_of_write(client, seeded, session, auth):
         "type": "consult",
         "tone": 2.5,
     }
-    assert client.post("/v1/events", json=body, headers=auth).status_code == 201
-    assert_counts_are_right(session)
-    patch = auth | {"Content-Type": "application/merge-patch+json"}
-
-    def patched(version: int, changes: dict[str, object]) -> None:
-        headers = patch | {"If-Match": f'"{version}"'}
-        response = client.patch("/v1/events/counted", json=changes, headers=headers)
-        assert response.status_code == 200, response.text
-        assert_counts_are_right(session)
-
-    patched(1, {"type": "agree", "countries": ["AZE", "ARM"], "date": "2015"})
-    patched(2, {"tone": None, "date": "2015-02-03"})
-    replaced = client.put("/v1/events/counted", json=body, headers=auth | {"If-Match": '"3"'})
-    assert replaced.status_code == 200, replaced.text
-    assert_counts_are_right(session)
-    deleted = client.delete("/v1/events/counted", headers=auth | {"If-Match": '"4"'})
-    assert deleted.status_code == 204
-    assert_counts_are_right(session)
-    assert client.post("/v1/events/counted/restore", headers=auth).status_code == 200
-    assert_counts_are_right(session)
+    patches: list[dict[str, Any]] = [
+        {"type": "agree", "countries": ["AZE", "ARM"], "date": "2015"},
+        {"tone": None, "date": "2015-02-03"},
+    ]
     records = [
         {
             "id": f"imported-{n}",
@@ -98,9 +83,7 @@ def test_counts_follow_every_kind_of_write(client, seeded, session, auth):
         }
         for n in range(3)
     ]
-    imported = client.post("/v1/imports", content=orjson.dumps(records), headers=auth)
-    assert imported.status_code == 200, imported.text
-    assert_counts_are_right(session)
+    write_every_way(client, auth, body, patches, records, lambda: assert_counts_are_right(session))
     # Plain SQL: a country added, one removed, one changed, an event removed outright.
     run = session.connection().execute
     run(text("INSERT INTO event_country (event_id, country) VALUES ('imported-0', 'TUR')"))

@@ -5,16 +5,15 @@ from usage_count."""
 
 from collections import Counter
 
-import orjson
 from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.factories import make_actor, make_event, make_source
+from tests.support import kind_counts, write_every_way
 
 
 def stored(session: Session) -> dict[tuple[str, str], int]:
-    rows = session.connection().execute(text("SELECT kind, value, events FROM usage_count"))
-    return {(kind, value): events for kind, value, events in rows}
+    return kind_counts(session, "usage_count")
 
 
 def recounted(session: Session) -> dict[tuple[str, str], int]:
@@ -70,30 +69,10 @@ def test_counts_follow_every_kind_of_write(client, seeded, session, auth):
         "actors": [{"id": aliyev, "role": "initiator"}, {"id": aliyev, "role": "target"}],
         "citations": [{"source_id": source, "quote": "a"}, {"source_id": source, "quote": "b"}],
     }
-    assert client.post("/v1/events", json=body, headers=auth).status_code == 201
-    assert_counts_are_right(session)
-    assert stored(session)["actor", aliyev] == 1
-    assert stored(session)["source", source] == 2
-    patch = auth | {"Content-Type": "application/merge-patch+json"}
-
-    def patched(version: int, changes: dict[str, object]) -> None:
-        headers = patch | {"If-Match": f'"{version}"'}
-        response = client.patch("/v1/events/counted", json=changes, headers=headers)
-        assert response.status_code == 200, response.text
-        assert_counts_are_right(session)
-
-    patched(1, {"actors": [{"id": aliyev, "role": "target"}, {"id": raisi, "role": "target"}]})
-    patched(2, {"citations": [{"source_id": source, "quote": "c"}]})
-    replaced = client.put(
-        "/v1/events/counted", json=body | {"actors": []}, headers=auth | {"If-Match": '"3"'}
-    )
-    assert replaced.status_code == 200, replaced.text
-    assert_counts_are_right(session)
-    deleted = client.delete("/v1/events/counted", headers=auth | {"If-Match": '"4"'})
-    assert deleted.status_code == 204
-    assert_counts_are_right(session)
-    assert client.post("/v1/events/counted/restore", headers=auth).status_code == 200
-    assert_counts_are_right(session)
+    patches = [
+        {"actors": [{"id": aliyev, "role": "target"}, {"id": raisi, "role": "target"}]},
+        {"citations": [{"source_id": source, "quote": "c"}], "actors": []},
+    ]
     records = [
         {
             "id": f"imported-{n}",
@@ -106,11 +85,12 @@ def test_counts_follow_every_kind_of_write(client, seeded, session, auth):
         }
         for n in range(3)
     ]
-    imported = client.post("/v1/imports", content=orjson.dumps(records), headers=auth)
-    assert imported.status_code == 200, imported.text
-    assert_counts_are_right(session)
-    # Plain SQL: a role added, a role removed, an actor moved, an event removed outright.
+    write_every_way(client, auth, body, patches, records, lambda: assert_counts_are_right(session))
+    assert stored(session)["actor", aliyev] == 1  # two roles, one event
+    assert stored(session)["source", source] == 2 + 3
+    assert pair_actors(session)["AZE", "IRN", raisi] == 3
     run = session.connection().execute
+    # Plain SQL: a role added, a role removed, an actor moved, an event removed outright.
     run(
         text(
             "INSERT INTO event_actor (event_id, actor_id, role, position)"
