@@ -29,7 +29,6 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 import run  # noqa: E402
 
-HEADING = "## Every read endpoint at one connection"
 GOAL_MS = 100.0
 PAGE_GOAL_MS = 1000.0
 # GET /v1/keys needs an admin key; every other GET of the OpenAPI document is here.
@@ -134,18 +133,6 @@ def ids(client: Client) -> dict[str, str]:
     }
 
 
-def replace_section(path: Path, heading: str, lines: list[str]) -> None:
-    """Write `lines` as the section `heading` of the Markdown file, in place of an earlier one."""
-    text = path.read_text() if path.exists() else ""
-    before, found, rest = text.partition(heading + "\n")
-    after = ""
-    if found:
-        _old, next_heading, tail = rest.partition("\n## ")
-        after = next_heading.lstrip("\n") + tail if next_heading else ""
-    body = "\n".join([heading, *lines]) + "\n"
-    path.write_text(before.rstrip("\n") + "\n\n" + body + ("\n## " + after if after else ""))
-
-
 def report(results: dict[str, Any], path: Path) -> None:
     earlier = results.get("before") or {}
     lines = [
@@ -177,7 +164,7 @@ def report(results: dict[str, Any], path: Path) -> None:
         f"(the page, its scripts, the vocabularies, the timeline and the first page of events), "
         f"the slowest of each step that a browser makes at once counted, median of 5: {page}.",
     ]
-    replace_section(path, HEADING, lines)
+    run.replace_section(path, run.ENDPOINTS_HEADING, lines)
 
 
 def main(
