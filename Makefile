@@ -91,3 +91,9 @@ bench-load: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## Every read endpoint of the API timed at one connection on N events (p50, p99); writes its
+## section of bench/RESULTS.md. `make bench-endpoints N=100000`.
+.PHONY: bench-endpoints
+bench-endpoints: $(DEV_STAMP)
+	$(BIN)/python bench/endpoints.py --n $(N)

@@ -2,6 +2,7 @@
 
 import functools
 import inspect
+import logging.config
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +21,7 @@ from sqlmodel import Session, func, select
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from app.core import logs
-from app.core.db import create_db_engine
+from app.core.db import begin_write, create_db_engine
 from app.core.errors import DyadError
 from app.core.migrate import upgrade
 from app.core.settings import Settings, describe_error, get_settings
@@ -122,6 +123,8 @@ def seed(
     _migrate(settings)
     engine = create_db_engine(settings.database_url)
     with Session(engine) as session:
+        # As the one writer: two seeds at once load in turn, and --if-empty sees the other's.
+        begin_write(session)
         if if_empty and session.exec(select(func.count()).select_from(Event)).one() > 0:
             err.print("the database has events already: seed not loaded")
             return
@@ -141,8 +144,14 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, metavar="N", help="Worker processes (1 or more).")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Worker processes (1 or more); by default one per core this process may use.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Migrate the database if needed, then serve the API with uvicorn."""
     import shutil
@@ -162,7 +171,16 @@ def serve(
             highlight=False,
         )
         raise typer.Exit(2)
-    _migrate(settings)
+    _migrate(settings)  # here, once, before any worker starts
+    workers = workers or default_workers()
+    log_config = logs.config(
+        settings.log_level, json_lines=logs.wants_json(settings.log_format, sys.stderr)
+    )
+    logging.config.dictConfig(log_config)
+    plural = "es" if workers > 1 else ""
+    logging.getLogger("dyad.serve").info(
+        "serving with %d worker process%s; %s", workers, plural, _limits(settings, workers)
+    )
     metrics_dir = None
     if workers > 1 and given is None:
         metrics_dir = tempfile.mkdtemp(prefix="dyad-metrics-")
@@ -175,15 +193,34 @@ def serve(
             port=port,
             workers=workers,
             log_level=settings.log_level,
-            log_config=logs.config(
-                settings.log_level, json_lines=logs.wants_json(settings.log_format, sys.stderr)
-            ),
+            log_config=log_config,
             access_log=False,  # Dyad's own access log has the request id
             proxy_headers=True,
         )
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on (Python runs one thread at a time)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux: the cores allowed, not all the machine's
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def _limits(settings: Settings, workers: int) -> str:
+    """Where rate limits are counted, for the start-up line."""
+    if settings.rate_limit is None:
+        return "no rate limit"
+    if settings.redis_url:
+        return f"rate limit {settings.rate_limit}, shared through Redis"
+    if workers == 1:
+        return f"rate limit {settings.rate_limit}, counted in memory"
+    return (
+        f"rate limit {settings.rate_limit} counted in each worker's memory, so up to"
+        f" {workers} times that in all: set DYAD_REDIS_URL to share one budget"
+    )
 
 
 def _with_query_options(command: Callable[..., None]) -> Callable[..., None]:

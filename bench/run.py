@@ -487,6 +487,28 @@ QUERY_NAMES = {
 }
 
 
+# The section of RESULTS.md that bench/endpoints.py writes: a run of this script keeps it.
+ENDPOINTS_HEADING = "## Every read endpoint at one connection"
+
+
+def section(text: str, heading: str) -> list[str] | None:
+    """The lines of the Markdown section `heading` of `text`, without its heading."""
+    _before, found, rest = text.partition(heading + "\n")
+    if not found:
+        return None
+    return rest.split("\n## ", 1)[0].rstrip("\n").split("\n")
+
+
+def replace_section(path: Path, heading: str, lines: list[str]) -> None:
+    """Write `lines` as the section `heading` of the Markdown file, in place of an earlier one
+    (or last)."""
+    text = path.read_text() if path.exists() else ""
+    before, found, rest = text.partition(heading + "\n")
+    after = rest.split("\n## ", 1)[1] if found and "\n## " in rest else ""
+    body = "\n".join([heading, *lines]) + "\n"
+    path.write_text(before.rstrip("\n") + "\n\n" + body + ("\n## " + after if after else ""))
+
+
 def report(results: dict[str, Any], path: Path) -> None:
     n, c, d = results["n"], results["connections"], results["duration"]
     dy, ds = results["dyad_sqlite"], results["datasette"]
@@ -622,7 +644,10 @@ def report(results: dict[str, Any], path: Path) -> None:
             f"| {label} | {checks['q1_total']} | {checks['q2_total']} | {checks['q3_events']} "
             f"| {results[key]['q5_page']} |"
         )
+    kept = section(path.read_text(), ENDPOINTS_HEADING) if path.exists() else None
     path.write_text("\n".join(lines) + "\n")
+    if kept is not None:
+        replace_section(path, ENDPOINTS_HEADING, kept)
 
 
 # The goals of the benchmark: Dyad's requests/s over Datasette's on the same run, at least.
@@ -785,7 +810,8 @@ def main(
 
     dyad_cmd = [str(BIN / "dyad"), "serve"]
     with Server(
-        "dyad", [*dyad_cmd, "--port", str(port := free_port())], dyad_env(sqlite_url), port,
+        "dyad", [*dyad_cmd, "--workers", "1", "--port", str(port := free_port())],
+        dyad_env(sqlite_url), port,
         out / "dyad-server.log",
     ) as server:  # fmt: skip
         dyad_q = dyad_queries(server.fetch, ids)

@@ -1,8 +1,10 @@
 """Assertions that many test files share."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
+from sqlalchemy import text
 from sqlmodel import Session
 
 from app.core.db import utcnow
@@ -47,3 +49,45 @@ def soft_delete(session: Session, event: Any) -> None:
     session.add(event)
     session.flush()
     store_documents(session, [link.target_id for link in event.links])
+
+
+def write_every_way(
+    client: Any,
+    auth: dict[str, str],
+    body: dict[str, Any],
+    patches: list[dict[str, Any]],
+    records: list[dict[str, Any]],
+    check: Callable[[], None],
+) -> None:
+    """Each kind of write over HTTP, with `check()` after each: create `body`, merge-patch it
+    with each of `patches`, replace it with `body` again, delete it, restore it, then import
+    `records`. Derived data's tests check it equals a direct count after every one."""
+    event_id = body["id"]
+    assert client.post("/v1/events", json=body, headers=auth).status_code == 201
+    check()
+    version = 1
+    patch = auth | {"Content-Type": "application/merge-patch+json"}
+    for changes in patches:
+        headers = patch | {"If-Match": f'"{version}"'}
+        response = client.patch(f"/v1/events/{event_id}", json=changes, headers=headers)
+        assert response.status_code == 200, response.text
+        version += 1
+        check()
+    headers = auth | {"If-Match": f'"{version}"'}
+    replaced = client.put(f"/v1/events/{event_id}", json=body, headers=headers)
+    assert replaced.status_code == 200, replaced.text
+    check()
+    headers = auth | {"If-Match": f'"{version + 1}"'}
+    assert client.delete(f"/v1/events/{event_id}", headers=headers).status_code == 204
+    check()
+    assert client.post(f"/v1/events/{event_id}/restore", headers=auth).status_code == 200
+    check()
+    imported = client.post("/v1/imports", content=orjson.dumps(records), headers=auth)
+    assert imported.status_code == 200, imported.text
+    check()
+
+
+def kind_counts(session: Session, table: str) -> dict[tuple[str, str], int]:
+    """The rows of a table of counts by (kind, value): vocabulary_count, usage_count."""
+    rows = session.connection().execute(text(f"SELECT kind, value, events FROM {table}"))
+    return {(kind, value): events for kind, value, events in rows}

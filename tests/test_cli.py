@@ -2,7 +2,10 @@
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,6 +160,24 @@ def test_seed_if_empty_loads_nothing_into_a_database_with_events(db):
 def test_seed_if_empty_loads_an_empty_database(db):
     result = dyad("seed", "--if-empty")
     assert result.exit_code == 0, result.output
+    assert _event_count(db) == _seed_event_count()
+
+
+def test_migrations_and_seeds_started_together_take_turns(db, fresh_database_url, tmp_path):
+    # As `make run` beside a starting `dyad serve`, or several machines at once: each takes
+    # the writer's lock, so the schema is migrated once and the seed is loaded once.
+    env = {"PATH": os.environ["PATH"], "DYAD_DATABASE_URL": fresh_database_url}
+    command = [str(Path(sys.executable).with_name("dyad"))]
+    runs = [
+        subprocess.Popen(
+            [*command, *args], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+        )
+        for args in (["seed", "--if-empty"], ["migrate"], ["seed", "--if-empty"], ["migrate"])
+    ]
+    outputs = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, outputs
+    assert sum("seed loaded" in output for output in outputs) == 1, outputs
+    assert current_revision(db) == head_revision()
     assert _event_count(db) == _seed_event_count()
 
 

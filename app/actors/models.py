@@ -78,8 +78,8 @@ def _fold_for_search(_mapper: Any, _connection: Any, actor: Actor) -> None:
     actor.search_text = search_text(actor.name, *actor.aliases)
 
 
-# The live events each actor takes part in, counted: a view over the event tables
-# (app.events.derived.views), which actors read without knowing them.
+# The live events each actor takes part in, counted: a view over the counts the event tables'
+# triggers keep (app.events.derived.usage), which actors read without knowing them.
 actor_usage = table("actor_usage", column("actor_id", String), column("events", Integer))
 
 

@@ -35,6 +35,9 @@ NOT_BACKED_UP = {
     "event_dyad": "derived from events and their countries, rebuilt by the restore",
     "dyad_month": "derived from event_dyad, rebuilt by the restore",
     "vocabulary_count": "derived from events, their countries and tags, rebuilt by the restore",
+    "usage_count": "derived from events, their actors and citations, rebuilt by the restore",
+    "country_month": "derived from events and their countries, rebuilt by the restore",
+    "dyad_actor": "derived from event_dyad and events' actors, rebuilt by the restore",
 }
 
 

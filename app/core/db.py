@@ -226,7 +226,12 @@ def begin_write(session: Session) -> None:
     advisory lock. Writers in turn keep version checks race-free and make revision ids
     (the changes feed's order) follow commit order.
     """
-    connection = session.connection(execution_options=WRITE_TRANSACTION)
+    lock_writer(session.connection(execution_options=WRITE_TRANSACTION))
+
+
+def lock_writer(connection: Connection) -> None:
+    """Wait to be the one writer, in a transaction begun with WRITE_TRANSACTION's options
+    (which on SQLite took the lock already)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
 

@@ -8,6 +8,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from app.core.db import WRITE_TRANSACTION, lock_writer
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -31,7 +33,14 @@ def upgrade(engine: Engine) -> bool:
     if current_revision(engine) == head_revision():
         return False
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    # As the one writer: processes started at once (workers, machines, `make run` beside a
+    # serve) migrate in turn, and those that waited find the schema new and do nothing.
+    with engine.connect() as connection:
+        connection.execution_options(**WRITE_TRANSACTION)
+        with connection.begin():
+            lock_writer(connection)
+            if MigrationContext.configure(connection).get_current_revision() == head_revision():
+                return False
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
     return True

@@ -27,7 +27,7 @@ from app.core.dates import span
 from app.core.db import table_of
 from app.core.errors import Conflict, InvalidInput
 from app.core.slugs import make_slug
-from app.events.derived import counts, dyads, months, search
+from app.events.derived import country_months, counts, dyad_actors, dyads, months, search, usage
 from app.events.models import (
     Citation,
     Event,
@@ -370,7 +370,7 @@ def external_ids_held(session: Session, records: list[EventCreate]) -> dict[tupl
 # The triggers that fire as rows are inserted: an import sets them aside.
 _INSERT_TRIGGERS = tuple(
     name
-    for module in (search, dyads, months, counts)
+    for module in (search, dyads, months, counts, usage, country_months, dyad_actors)
     for name in module.SQLITE_TRIGGERS
     if name.endswith("_insert")
 )
@@ -387,6 +387,9 @@ _FILL_FOR_NEW_EVENTS = [
         "sqlite", "json_each(:ids) AS new JOIN event_dyad AS d ON d.event_id = new.value", add=True
     ),
     *counts.fill(_NEW_EVENTS),
+    *usage.fill(_NEW_EVENTS),
+    *country_months.fill("sqlite", _NEW_EVENTS),
+    dyad_actors.fill(_NEW_EVENTS),
 ]
 
 IndexNewEvents = Callable[[list[str]], None]

@@ -17,6 +17,7 @@ from app.core.countries import CountryCode
 from app.core.dates import EdtfDate, Precision
 from app.core.db import UTCDateTime, utcnow
 from app.core.slugs import Slug, SlugColumn
+from app.events.derived.dyads import LAST_DATE
 from app.events.types import EventType
 from app.sources.models import Source, SourceCreate, SourcePublic
 
@@ -240,6 +241,17 @@ class EventDyad(SQLModel, table=True):
             sqlite_where=text(_LONG),
             postgresql_where=text(_LONG),
         ),
+        # A pair's last date (max date_upper) for relations, without reading its rows. Partial
+        # on a condition always true: only a query that says it (LAST_DATE) can use the index,
+        # so the `from` of pages and timelines keeps its plan on the key.
+        Index(
+            "ix_event_dyad_last_date",
+            "country_a",
+            "country_b",
+            "date_upper",
+            sqlite_where=text(LAST_DATE),
+            postgresql_where=text(LAST_DATE),
+        ),
         # SQLite: the table is its key (no rowid), so a dyad's rows lie together, whole.
         {"sqlite_with_rowid": False},
     )
@@ -277,7 +289,11 @@ class DyadMonth(SQLModel, table=True):
     """
 
     __tablename__ = "dyad_month"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        # A country's pairs where it comes second, for its partners (GET /v1/relations).
+        Index("ix_dyad_month_country_b", "country_b", "country_a"),
+        {"sqlite_with_rowid": False},
+    )
 
     country_a: str = Field(primary_key=True, max_length=3)
     country_b: str = Field(primary_key=True, max_length=3)
@@ -291,6 +307,39 @@ class DyadMonth(SQLModel, table=True):
     year_precision: int
 
 
+class CountryMonth(SQLModel, table=True):
+    """A country's live events counted by month and type, and every live event's under the
+    country '': what a timeline of one country, or of every event, reads (as DyadMonth for a
+    pair). Triggers keep it right in the writer's own transaction, whoever writes
+    (app.events.derived.country_months).
+    """
+
+    __tablename__ = "country_month"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    country: str = Field(primary_key=True, max_length=3)
+    month: Date = Field(primary_key=True)
+    type: str = Field(primary_key=True, sa_type=String(16))
+    events: int
+    tone_sum: float
+    tone_count: int
+    year_precision: int
+
+
+class DyadActor(SQLModel, table=True):
+    """A dyad's live events per actor: the actors a pair's summary names first. Triggers keep
+    it right in the writer's own transaction, whoever writes (app.events.derived.dyad_actors).
+    """
+
+    __tablename__ = "dyad_actor"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    country_a: str = Field(primary_key=True, max_length=3)
+    country_b: str = Field(primary_key=True, max_length=3)
+    actor_id: str = Field(primary_key=True, max_length=200)
+    events: int
+
+
 class VocabularyCount(SQLModel, table=True):
     """The live events per country, tag and type: what the vocabulary endpoints list.
 
@@ -302,6 +351,21 @@ class VocabularyCount(SQLModel, table=True):
 
     kind: str = Field(primary_key=True, max_length=8)  # country, tag or type
     value: str = Field(primary_key=True, max_length=64)
+    events: int
+
+
+class UsageCount(SQLModel, table=True):
+    """The live events per actor and the citations of live events per source: what lists of
+    actors and sources show beside each (the views actor_usage and source_usage).
+
+    One row per (kind, value) in use. Triggers keep it right in the writer's own transaction,
+    whoever writes (app.events.derived.usage); a count at zero has no row.
+    """
+
+    __tablename__ = "usage_count"
+
+    kind: str = Field(primary_key=True, max_length=8)  # actor or source
+    value: str = Field(primary_key=True, max_length=200)  # its id
     events: int
 
 

@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    and_,
     func,
 )
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.db import table_of
 from app.core.pagination import decode_cursor, encode_cursor
@@ -17,6 +19,7 @@ from app.events import search
 from app.events.filters import EventFilter, EventQuery, Facet, Sort
 from app.events.models import (
     Citation,
+    DyadMonth,
     Event,
     EventActor,
     EventCountry,
@@ -207,8 +210,30 @@ def _page(
 
 
 def count_events(session: Session, query: EventFilter) -> int:
+    """How many events match: read from stored counts when they answer the filters (none,
+    one country, one dyad), else counted."""
+    given = query.filters_given()
+    if not given:  # every live event has one type
+        return _stored(session, select(func.sum(VocabularyCount.events)).where(_kind("type")))
+    if given == {"country"} and len(query.country) == 1:
+        (country,) = query.country
+        kind = _kind("country", col(VocabularyCount.value) == country)
+        return _stored(session, select(func.sum(VocabularyCount.events)).where(kind))
+    if given == {"dyad"}:
+        a, b = query.dyad_countries()
+        pair = (col(DyadMonth.country_a) == a, col(DyadMonth.country_b) == b)
+        return _stored(session, select(func.sum(DyadMonth.events)).where(*pair))
     rows, where = query.aggregated()  # a dyad's index alone, when it answers the filters
     return session.exec(select(func.count()).select_from(rows).where(*where)).one()
+
+
+def _kind(kind: str, *also: ColumnElement[bool]) -> ColumnElement[bool]:
+    return and_(col(VocabularyCount.kind) == kind, *also)
+
+
+def _stored(session: Session, total: SelectOfScalar[int]) -> int:
+    """A sum of stored counts (SQL's sum of no rows is null: none)."""
+    return int(session.exec(total).one() or 0)
 
 
 _EVENT_TABLE = table_of(Event)

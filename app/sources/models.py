@@ -105,6 +105,10 @@ def _fold_for_search(_mapper: Any, _connection: Any, source: Source) -> None:
     source.search_text = search_text(source.title, source.publisher, source.author)
 
 
+# The citations of live events of each source, counted: a view over the counts the event
+# tables' triggers keep (app.events.derived.usage), which sources read without knowing them.
+source_usage = table("source_usage", column("source_id", String), column("citations", Integer))
+
 # The citations of live events, by source: a view over the event tables
 # (app.events.derived.views), which sources read without knowing them.
 source_citation = table(

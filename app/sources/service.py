@@ -20,6 +20,7 @@ from app.sources.models import (
     SourcePublicWithEvents,
     SourceQuery,
     source_citation,
+    source_usage,
 )
 
 CURSOR_KIND = "sources"
@@ -138,11 +139,9 @@ def get_source(session: Session, source_id: str) -> SourcePublicWithEvents:
 def _citation_counts(session: Session, source_ids: list[str]) -> dict[str, int]:
     if not source_ids:
         return {}
-    cited = source_citation.c
+    usage = source_usage.c
     rows = session.execute(
-        select(cited.source_id, func.count())
-        .where(cited.source_id.in_(source_ids))
-        .group_by(cited.source_id)
+        select(usage.source_id, usage.citations).where(usage.source_id.in_(source_ids))
     ).all()
     return {source_id: count for source_id, count in rows}
 

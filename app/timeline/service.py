@@ -18,9 +18,11 @@ from app.core.db import (
     json_array_agg,
     json_object_agg,
     json_text_as_json,
+    table_of,
 )
 from app.core.errors import InvalidInput
-from app.events.models import DyadMonth
+from app.events.derived.country_months import EVERY_EVENT
+from app.events.models import CountryMonth, DyadMonth
 from app.timeline.models import Bucket, TimelineQuery
 
 # More periods than this is a mistake (bucket=day over decades), not a timeline to draw.
@@ -111,13 +113,19 @@ def _periods_found(session: Session, query: TimelineQuery) -> list[list[Any]]:
     timeline's hundreds of rows cost twice what the query did (Q3 in bench/RESULTS.md).
     """
     if _monthly(query):
-        a, b = query.dyad_countries()
-        params: dict[str, Any] = {"a": a, "b": b}
+        params: dict[str, Any]
+        if query.dyad is not None:
+            a, b = query.dyad_countries()
+            params = {"a": a, "b": b}
+        else:  # one country, or every event
+            params = {"country": query.country[0] if query.country else EVERY_EVENT}
         if query.type:
             params["types"] = query.type
         if query.last_day:
             params["to"] = _first_day(Bucket.month, query.last_day)
-        statement = _monthly_counts(query.bucket, bool(query.type), bool(query.to))
+        statement = _monthly_counts(
+            query.bucket, query.dyad is not None, bool(query.type), bool(query.to)
+        )
     else:
         statement, params = _packed(_counts(query)), {}
     packed: str | None = session.connection().execute(statement, params).scalar_one()
@@ -142,36 +150,41 @@ def _most_first(types: dict[str, int]) -> dict[str, int]:
     return {name: types[name] for name in names}
 
 
-# What dyad_month can answer besides the dyad: the type, and a `to` that ends with a month.
-_MONTHLY_FILTERS = {"dyad", "type", "to"}
+# What the monthly counts can answer besides the dyad, the one country or no filter at all:
+# the type, and a `to` that ends with a month.
+_MONTHLY_FILTERS = {"type", "to"}
 
 
 @cache  # one statement for each shape, with its values bound: built (and keyed) once
-def _monthly_counts(bucket: Bucket, by_type: bool, until: bool) -> Select[Any]:
-    """A dyad's rows of dyad_month added up month by month, packed: as _counts, for the
-    dyad `a`-`b`, the types `types` and the months up to `to` (bound parameters).
+def _monthly_counts(bucket: Bucket, of_dyad: bool, by_type: bool, until: bool) -> Select[Any]:
+    """Monthly counts added up month by month, packed: as _counts, for the types `types` and
+    the months up to `to` (bound parameters), of the dyad `a`-`b` (dyad_month; `of_dyad`) or
+    of the country `country` (country_month, where '' is every event).
 
-    Read in the order of dyad_month's key, so without sorting; the caller adds months up
-    into years.
+    Read in the order of the table's key, so without sorting; the caller adds months up into
+    years.
     """
-    where = [col(DyadMonth.country_a) == bindparam("a"), col(DyadMonth.country_b) == bindparam("b")]
+    table = table_of(DyadMonth if of_dyad else CountryMonth).c
+    if of_dyad:
+        where = [table.country_a == bindparam("a"), table.country_b == bindparam("b")]
+    else:
+        where = [table.country == bindparam("country")]
     if by_type:
-        where.append(col(DyadMonth.type).in_(bindparam("types", expanding=True)))
+        where.append(table.type.in_(bindparam("types", expanding=True)))
     if until:
-        where.append(col(DyadMonth.month) <= bindparam("to"))
-    month = col(DyadMonth.month)
-    imprecise = col(DyadMonth.year_precision) if bucket is Bucket.month else literal(0)
-    stored = (DyadMonth.events, DyadMonth.tone_sum, DyadMonth.tone_count)
+        where.append(table.month <= bindparam("to"))
+    imprecise = table.year_precision if bucket is Bucket.month else literal(0)
+    stored = (table.events, table.tone_sum, table.tone_count)
     # sqlmodel's select() is typed for at most four columns; its Select class takes any.
     counts: Select[*tuple[Any, ...]] = (
         Select(
-            *_period_key(Bucket.month, month),
-            *(func.sum(col(column)) for column in stored),
+            *_period_key(Bucket.month, table.month),
+            *(func.sum(column) for column in stored),
             func.sum(imprecise),
-            json_object_agg(col(DyadMonth.type), col(DyadMonth.events)),
+            json_object_agg(table.type, table.events),
         )
         .where(*where)
-        .group_by(month)
+        .group_by(table.month)
     )
     return _packed(counts)
 
@@ -210,10 +223,16 @@ def _counts(query: TimelineQuery) -> Select[*tuple[Any, ...]]:
 
 
 def _monthly(query: TimelineQuery) -> bool:
-    """dyad_month answers: a dyad by month or year, no filter it lacks, `to` a month's end."""
-    if query.dyad is None or query.bucket is Bucket.day:
+    """dyad_month or country_month answers: a dyad, one country or every event, by month or
+    year, with no filter they lack, `to` a month's end."""
+    if query.bucket is Bucket.day:
         return False
-    if not query.filters_given() <= _MONTHLY_FILTERS:
+    given = query.filters_given()
+    if "dyad" in given:
+        given.discard("dyad")
+    elif "country" in given and len(query.country) == 1:
+        given.discard("country")
+    if not given <= _MONTHLY_FILTERS:
         return False
     return query.last_day is None or _end(Bucket.month, query.last_day) == query.last_day
 

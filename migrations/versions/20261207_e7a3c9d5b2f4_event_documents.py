@@ -1,7 +1,7 @@
 """event.document: each event's public form, stored by every write; revisions not twice
 
 Revision ID: e7a3c9d5b2f4
-Revises: d2f6a1c8e4b3
+Revises: 7a3e9c1b5d20
 Create Date: 2026-12-07 16:20:00.000000
 
 Reads send the stored JSON as it is (app.events.public). The column is filled here for the
@@ -21,7 +21,7 @@ from sqlmodel import Session
 from app.events.derived.views import REVISION_VIEW
 
 revision: str = "e7a3c9d5b2f4"
-down_revision: str | None = "d2f6a1c8e4b3"
+down_revision: str | None = "7a3e9c1b5d20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -131,7 +131,9 @@ def serving(directory: Path, **settings: str) -> Iterator[Served]:
     stderr_path = directory / "serve.stderr"
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            # One worker: its in-memory rate limit is the one budget that the rate-limit test
+            # spends (each of several workers would allow the whole limit; see the README).
+            [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
             env=_environment(url, **settings),
             cwd=directory,
             stdout=subprocess.DEVNULL,

@@ -82,7 +82,8 @@ def test_json_lines_to_a_file_carry_no_colour_codes(fresh_database_url, tmp_path
     stderr_path = tmp_path / "serve.stderr"
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            # One worker: the server process is this one, and logs its finish.
+            [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
             env=env,
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,

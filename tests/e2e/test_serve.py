@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -75,6 +76,20 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
         raise
 
 
+def _new_key(server: Server, cwd: Path, name: str, scope: str) -> str:
+    """A new key made with `dyad keys create` against the server's database."""
+    made = subprocess.run(
+        [DYAD, "keys", "create", "--name", name, "--scope", scope],
+        env=server.env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip().splitlines()[-1]
+
+
 def _wait_until_healthy(server: Server) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -105,13 +120,17 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
         _stop(running.process)
 
 
-def start_server(env: dict[str, str], cwd: Path, workers: int = 1) -> Server:
-    """`dyad serve` on a free port with `env`, answering /healthz; stopped if it never does."""
+def start_server(env: dict[str, str], cwd: Path, workers: int | None = 1) -> Server:
+    """`dyad serve` on a free port with `env`, answering /healthz; stopped if it never does.
+    `workers` None: serve's default."""
     port = _free_port()
     stderr_path = cwd / f"serve-{port}.stderr"
+    command = [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [DYAD, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            command,
             env=env,
             cwd=cwd,
             stdout=subprocess.DEVNULL,
@@ -217,16 +236,7 @@ def _log_lines(server: Server) -> list[dict[str, object]]:
 
 
 def test_served_dyad_logs_json_lines_with_request_ids_and_no_secrets(server, tmp_path):
-    made = subprocess.run(
-        [DYAD, "keys", "create", "--name", "logged", "--scope", "write"],
-        env=server.env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert made.returncode == 0, made.stderr
-    key = made.stdout.strip().splitlines()[-1]
+    key = _new_key(server, tmp_path, "logged", "write")
     secret = key.split("_", 2)[2]
     keyed = httpx.get(
         f"{server.base_url}/v1/events",
@@ -260,16 +270,7 @@ def test_served_dyad_logs_json_lines_with_request_ids_and_no_secrets(server, tmp
 def test_many_concurrent_reads_with_a_new_key_all_succeed(server, tmp_path):
     # Each one records the key's first use: a request must never hold two connections
     # while doing so, or 40 at once would drain the pool of 15 and time out.
-    made = subprocess.run(
-        [DYAD, "keys", "create", "--name", "crowd", "--scope", "read"],
-        env=server.env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert made.returncode == 0, made.stderr
-    headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+    headers = {"Authorization": f"Bearer {_new_key(server, tmp_path, 'crowd', 'read')}"}
 
     clients = [httpx.Client(base_url=server.base_url, timeout=20) for _ in range(40)]
     for client in clients:  # connected beforehand, so that the reads start together
@@ -286,3 +287,53 @@ def test_many_concurrent_reads_with_a_new_key_all_succeed(server, tmp_path):
     finally:
         for client in clients:
             client.close()
+
+
+def _workers_started(server: Server, count: int) -> set[int]:
+    """The process ids of the workers serving, once `count` of them have started."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        started = {
+            int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", server.stderr())
+        }
+        alive = {pid for pid in started if Path(f"/proc/{pid}").exists()}
+        if len(alive) >= count and server.stderr().count("Application startup complete") >= count:
+            return alive
+        time.sleep(0.1)  # bounded polling
+    pytest.fail(f"fewer than {count} workers started:\n{server.stderr()}")
+
+
+def test_serve_starts_one_worker_per_core_by_default_all_answering(fresh_database_url, tmp_path):
+    cores = len(os.sched_getaffinity(0))
+    running = start_server(_environment(fresh_database_url), tmp_path, workers=None)
+    try:
+        assert len(_workers_started(running, cores)) == cores
+        plural = "es" if cores > 1 else ""
+        assert f"serving with {cores} worker process{plural}" in running.stderr()
+        if cores > 1:  # the start-up line says the limits are per process, and how to share
+            assert "counted in each worker's memory" in running.stderr()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            urls = [f"{running.base_url}/v1/event-types"] * 32
+            assert {r.status_code for r in pool.map(httpx.get, urls)} == {200}
+    finally:
+        _stop(running.process)
+
+
+def test_rate_limits_through_redis_are_one_budget_for_every_worker(fresh_database_url, tmp_path):
+    env = _environment(
+        fresh_database_url, DYAD_REDIS_URL="redis://127.0.0.1:6379/0", DYAD_RATE_LIMIT="4/minute"
+    )
+    running = start_server(env, tmp_path, workers=2)
+    try:
+        _workers_started(running, 2)
+        assert "rate limit 4/minute, shared through Redis" in running.stderr()
+        # A new key: a budget no other test spends.
+        headers = {"Authorization": f"Bearer {_new_key(running, tmp_path, 'limited', 'read')}"}
+        # A new connection each: the kernel hands them to either worker.
+        codes = [
+            httpx.get(f"{running.base_url}/v1/event-types", headers=headers).status_code
+            for _ in range(8)
+        ]
+        assert codes == [200] * 4 + [429] * 4
+    finally:
+        _stop(running.process)

@@ -490,8 +490,21 @@ def monthly_filters(draw: st.DrawFn) -> dict[str, Any]:
     return {name: value for name, value in candidates.items() if value is not None}
 
 
-# Any filters mostly count over the events or event_dyad; dyad_month's own, mostly over it.
-@pytest.mark.parametrize("drawn_filters", [dyad_filters, monthly_filters])
+@st.composite
+def country_monthly_filters(draw: st.DrawFn) -> dict[str, Any]:
+    """One country or none, with only filters that country_month answers, or a `to` of a day,
+    which it does not."""
+    candidates: dict[str, Any] = {
+        "country": draw(maybe(st.sampled_from(COUNTRIES).map(lambda code: [code]))),
+        "type": draw(maybe(some(TYPES, 6))),
+        "to": draw(maybe(edtf_dates())),
+    }
+    return {name: value for name, value in candidates.items() if value is not None}
+
+
+# Any filters mostly count over the events or event_dyad; dyad_month's and country_month's own,
+# mostly over them.
+@pytest.mark.parametrize("drawn_filters", [dyad_filters, monthly_filters, country_monthly_filters])
 def test_dyad_timelines_count_the_modelled_matches(client, session, drawn_filters):
     facts = _build(session)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlmodel import Session
 
 from app.core.db import utcnow
@@ -419,6 +420,28 @@ def test_include_total_counts_every_match_not_just_the_page(client, session):
     )
     assert ids(later) == ["e3"]
     assert later.json()["total"] == 3
+
+
+def test_include_total_read_from_stored_counts_equals_the_matches(client, session):
+    # No filter, one country, one dyad: answered from vocabulary_count and dyad_month.
+    make_event(session, id="e1", countries=["AZE", "IRN"])
+    make_event(session, id="e2", countries=["AZE", "IRN", "TUR"])
+    make_event(session, id="e3", countries=["AZE"])
+    make_event(session, id="gone", countries=["AZE", "IRN"])
+    session.flush()
+    session.connection().execute(
+        text("UPDATE event SET deleted_at = CURRENT_TIMESTAMP WHERE id = 'gone'")
+    )
+    for params, total in (
+        ({}, 3),
+        ({"country": "AZE"}, 3),
+        ({"country": "TUR"}, 1),
+        ({"country": "KAZ"}, 0),
+        ({"dyad": "IRN-AZE"}, 2),
+        ({"dyad": "AZE-KAZ"}, 0),
+    ):
+        response = client.get("/v1/events", params=params | {"include_total": "true"})
+        assert response.json()["total"] == total == len(response.json()["items"]), params
 
 
 def test_include_total_of_no_match_is_zero(client, session):

@@ -2,17 +2,17 @@
 events' countries, tags and types, and the vocabulary endpoints answer from it."""
 
 from collections import Counter
+from typing import Any
 
-import orjson
 from sqlalchemy import text
 from sqlmodel import Session
 
 from tests.factories import make_event
+from tests.support import kind_counts, write_every_way
 
 
 def stored(session: Session) -> dict[tuple[str, str], int]:
-    rows = session.connection().execute(text("SELECT kind, value, events FROM vocabulary_count"))
-    return {(kind, value): events for kind, value, events in rows}
+    return kind_counts(session, "vocabulary_count")
 
 
 def recounted(session: Session) -> dict[tuple[str, str], int]:
@@ -43,23 +43,10 @@ def test_counts_follow_every_kind_of_write(client, seeded, session, auth):
         "type": "consult",
         "tags": ["energy", "summit"],
     }
-    assert client.post("/v1/events", json=body, headers=auth).status_code == 201
-    assert_counts_are_right(session)
-    patch = auth | {"Content-Type": "application/merge-patch+json"}
-
-    def patched(version: int, changes: dict[str, object]) -> None:
-        headers = patch | {"If-Match": f'"{version}"'}
-        response = client.patch("/v1/events/counted", json=changes, headers=headers)
-        assert response.status_code == 200, response.text
-        assert_counts_are_right(session)
-
-    patched(1, {"type": "agree", "countries": ["AZE", "ARM"], "tags": ["energy"]})
-    patched(2, {"tags": []})
-    deleted = client.delete("/v1/events/counted", headers=auth | {"If-Match": '"3"'})
-    assert deleted.status_code == 204
-    assert_counts_are_right(session)
-    assert client.post("/v1/events/counted/restore", headers=auth).status_code == 200
-    assert_counts_are_right(session)
+    patches: list[dict[str, Any]] = [
+        {"type": "agree", "countries": ["AZE", "ARM"], "tags": ["energy"]},
+        {"tags": []},
+    ]
     records = [
         {
             "id": f"imported-{n}",
@@ -71,9 +58,7 @@ def test_counts_follow_every_kind_of_write(client, seeded, session, auth):
         }
         for n in range(3)
     ]
-    imported = client.post("/v1/imports", content=orjson.dumps(records), headers=auth)
-    assert imported.status_code == 200, imported.text
-    assert_counts_are_right(session)
+    write_every_way(client, auth, body, patches, records, lambda: assert_counts_are_right(session))
     # Plain SQL: a country added, a tag removed, an event removed outright (its rows cascade).
     run = session.connection().execute
     run(text("INSERT INTO event_country (event_id, country) VALUES ('imported-0', 'TUR')"))

@@ -129,6 +129,42 @@ def test_partners_are_counted_per_event_and_ordered_by_count_then_code(client, s
     assert [p["country"] for p in partners(client, country="ISR")["partners"]] == ["IRN", "AZE"]
 
 
+def test_partners_from_stored_counts_equal_those_counted_after_every_kind_of_write(
+    client, seeded, session, auth
+):
+    # With `country` alone, partners come from dyad_month and event_dyad's indexes; with any
+    # other filter (here one that keeps every event) they are counted over the events.
+    def assert_same() -> None:
+        for country in ("AZE", "IRN", "USA"):
+            stored = partners(client, country=country)["partners"]
+            counted = partners(client, country=country, to="9999")["partners"]
+            assert [p | {"tone_mean": None} for p in stored] == [
+                p | {"tone_mean": None} for p in counted
+            ]
+            for a, b in zip(stored, counted, strict=True):
+                assert a["tone_mean"] == pytest.approx(b["tone_mean"])
+        for dyad in ("AZE-IRN", "AZE-USA", "IRN-ISR"):  # stored by year and actor, or counted
+            assert ok(client.get(f"/v1/relations/{dyad}")) == ok(
+                client.get(f"/v1/relations/{dyad}", params={"to": "9999"})
+            )
+
+    assert_same()
+    body = {"id": "moved", "title": "Moved", "date": "2031-05-06", "end_date": "2032",
+            "countries": ["AZE", "IRN", "USA"], "type": "consult", "tone": 3.3,
+            "actors": [{"id": "ilham-aliyev", "role": "initiator"},
+                       {"id": "ilham-aliyev", "role": "target"}]}  # fmt: skip
+    assert client.post("/v1/events", json=body, headers=auth).status_code == 201
+    assert_same()
+    patch = auth | {"Content-Type": "application/merge-patch+json", "If-Match": '"1"'}
+    changes = {"countries": ["AZE", "USA"], "date": "1999", "end_date": None, "tone": -1}
+    assert client.patch("/v1/events/moved", json=changes, headers=patch).status_code == 200
+    assert_same()
+    assert client.delete("/v1/events/moved", headers=auth | {"If-Match": '"2"'}).status_code == 204
+    assert_same()
+    assert client.post("/v1/events/moved/restore", headers=auth).status_code == 200
+    assert_same()
+
+
 def test_a_country_without_shared_events_has_no_partners(client, session):
     make_event(session, countries=["IRN"])
     assert partners(client, country="IRN") == {"country": "IRN", "partners": []}

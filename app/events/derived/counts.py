@@ -12,30 +12,31 @@ Migrations run these definitions: change one only in a new migration that drops 
 replaces and creates it again.
 """
 
+TABLE = "vocabulary_count"
 # The event tables whose rows are counted, by kind: (table, column).
 KINDS = {"country": ("event_country", "country"), "tag": ("event_tag", "tag")}
 
 
-def _live(event_id: str) -> str:
+def live(event_id: str) -> str:
     return f"EXISTS (SELECT 1 FROM event WHERE id = {event_id} AND deleted_at IS NULL)"
 
 
-def _add(kind: str, rows: str) -> str:
+def add(kind: str, rows: str, table: str = TABLE) -> str:
     """Add one for each (value) row of `rows`, a SELECT of one column named value."""
     return f"""
-        INSERT INTO vocabulary_count (kind, value, events)
+        INSERT INTO {table} (kind, value, events)
         SELECT '{kind}', value, count(*) FROM ({rows}) AS added WHERE true GROUP BY value
         ON CONFLICT (kind, value) DO UPDATE
-           SET events = vocabulary_count.events + excluded.events"""
+           SET events = {table}.events + excluded.events"""
 
 
-def _take(kind: str, rows: str) -> list[str]:
+def take(kind: str, rows: str, table: str = TABLE) -> list[str]:
     """Take one away for each (value) row of `rows`; a count at zero goes."""
     return [
-        f"""UPDATE vocabulary_count SET events = events - (
-                SELECT count(*) FROM ({rows}) AS taken WHERE taken.value = vocabulary_count.value)
+        f"""UPDATE {table} SET events = events - (
+                SELECT count(*) FROM ({rows}) AS taken WHERE taken.value = {table}.value)
              WHERE kind = '{kind}' AND value IN (SELECT value FROM ({rows}) AS taken)""",
-        f"DELETE FROM vocabulary_count WHERE kind = '{kind}' AND events <= 0",
+        f"DELETE FROM {table} WHERE kind = '{kind}' AND events <= 0",
     ]
 
 
@@ -50,26 +51,26 @@ def _event_rows(kind: str, event: str, live: str) -> str:
 def _event_out(event: str) -> list[str]:
     """The event `event` taken out of every count, if it was live."""
     live = f"{event}.deleted_at IS NULL"
-    return [s for kind in ("type", *KINDS) for s in _take(kind, _event_rows(kind, event, live))]
+    return [s for kind in ("type", *KINDS) for s in take(kind, _event_rows(kind, event, live))]
 
 
 def _event_in(event: str) -> list[str]:
     """The event `event` put into every count, if it is live."""
     live = f"{event}.deleted_at IS NULL"
-    return [_add(kind, _event_rows(kind, event, live)) for kind in ("type", *KINDS)]
+    return [add(kind, _event_rows(kind, event, live)) for kind in ("type", *KINDS)]
 
 
 def _child_out(kind: str) -> list[str]:
     _table, column = KINDS[kind]
-    return _take(kind, f"SELECT old.{column} AS value WHERE {_live('old.event_id')}")
+    return take(kind, f"SELECT old.{column} AS value WHERE {live('old.event_id')}")
 
 
 def _child_in(kind: str) -> list[str]:
     _table, column = KINDS[kind]
-    return [_add(kind, f"SELECT new.{column} AS value WHERE {_live('new.event_id')}")]
+    return [add(kind, f"SELECT new.{column} AS value WHERE {live('new.event_id')}")]
 
 
-def _body(statements: list[str]) -> str:
+def body(statements: list[str]) -> str:
     return ";\n".join(statements) + ";"
 
 
@@ -80,20 +81,20 @@ def _body(statements: list[str]) -> str:
 SQLITE_TRIGGERS = {
     "vocabulary_event_insert": f"""
         CREATE TRIGGER vocabulary_event_insert AFTER INSERT ON event BEGIN
-            {_body(_event_in("new"))}
+            {body(_event_in("new"))}
         END""",
     "vocabulary_event_update": f"""
         CREATE TRIGGER vocabulary_event_update AFTER UPDATE OF type, deleted_at ON event BEGIN
-            {_body([*_event_out("old"), *_event_in("new")])}
+            {body([*_event_out("old"), *_event_in("new")])}
         END""",
     "vocabulary_event_delete": f"""
         CREATE TRIGGER vocabulary_event_delete BEFORE DELETE ON event BEGIN
-            {_body(_event_out("old"))}
+            {body(_event_out("old"))}
         END""",
     **{
         f"vocabulary_{kind}_{action}": f"""
         CREATE TRIGGER vocabulary_{kind}_{action} AFTER {action.upper()} ON {table} BEGIN
-            {_body(statements)}
+            {body(statements)}
         END"""
         for kind, (table, _column) in KINDS.items()
         for action, statements in (
@@ -113,10 +114,10 @@ POSTGRESQL_UPGRADE = [
     LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP <> 'INSERT' THEN
-            {_body(_event_out("old"))}
+            {body(_event_out("old"))}
         END IF;
         IF TG_OP <> 'DELETE' THEN
-            {_body(_event_in("new"))}
+            {body(_event_in("new"))}
         END IF;
         IF TG_OP = 'DELETE' THEN
             RETURN OLD;  -- a BEFORE trigger: NULL would cancel the delete
@@ -140,10 +141,10 @@ POSTGRESQL_UPGRADE = [
     LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP <> 'INSERT' THEN
-            {_body(_child_out(kind))}
+            {body(_child_out(kind))}
         END IF;
         IF TG_OP <> 'DELETE' THEN
-            {_body(_child_in(kind))}
+            {body(_child_in(kind))}
         END IF;
         RETURN NULL;
     END
@@ -175,9 +176,9 @@ def fill(events_from: str = "event AS e") -> list[str]:
     (for all events, an empty table filled)."""
     live = "e.deleted_at IS NULL"
     return [
-        _add("type", f"SELECT e.type AS value FROM {events_from} WHERE {live}"),
+        add("type", f"SELECT e.type AS value FROM {events_from} WHERE {live}"),
         *(
-            _add(
+            add(
                 kind,
                 f"SELECT c.{column} AS value FROM {events_from}"
                 f" JOIN {table} AS c ON c.event_id = e.id WHERE {live}",

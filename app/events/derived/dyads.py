@@ -22,6 +22,8 @@ SPAN = {
     "sqlite": "CAST(julianday({0}.date_upper) - julianday({0}.date_lower) AS INTEGER)",
     "postgresql": "{0}.date_upper - {0}.date_lower",
 }
+# The condition of ix_event_dyad_last_date, always true: a query must say it to use the index.
+LAST_DATE = "span_days >= 0"
 # The columns of `event` that event_dyad copies, and deleted_at, which decides if it has rows.
 # An event's id never changes (the API promises it).
 COPIED = "date_lower, date_precision, date_upper, type, tone, status, deleted_at"

@@ -7,7 +7,9 @@ without knowing the events' (app.actors.models.actor_usage, app.sources.models.
 source_citation). The migration c5e8d2a7b9f1 creates them; each reader's WHERE on the key
 reaches inside them (an index search, not a scan), on SQLite and PostgreSQL alike.
 
-The history reads a third, revision_written: each revision with what it wrote (below).
+The migration 7a3e9c1b5d20 replaced actor_usage with a view over stored counts
+(app.events.derived.usage); its first form stays here for the migrations that came before.
+The history reads a third view, revision_written: each revision with what it wrote (below).
 
 Migrations run these definitions: change one only in a new migration that drops the view and
 creates it again.
