@@ -18,13 +18,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select, text, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.changes.models import Revision
 from app.core.dates import span
-from app.core.db import table_of
+from app.core.db import insert_rows, table_of
 from app.core.errors import Conflict, InvalidInput
 from app.core.slugs import make_slug
 from app.events.derived import counts, dyads, months, search
@@ -227,9 +227,8 @@ def create_events(
             }
         )
     for model, table_rows in rows.items():  # events first: the others refer to them
-        if table_rows:
-            session.execute(insert(table_of(model)), table_rows)
-    session.execute(insert(table_of(Revision)), revisions)
+        insert_rows(session, table_of(model), table_rows)
+    insert_rows(session, table_of(Revision), revisions)
     if links:
         add_links(
             session,
@@ -252,8 +251,8 @@ def add_links(session: Session, links: Iterable[tuple[NewEvent, str, str]]) -> l
         for new, target, relation in pending
         if target in live
     ]
-    if rows and not problems:
-        session.execute(insert(table_of(EventLink)), rows)
+    if not problems:
+        insert_rows(session, table_of(EventLink), rows)
     return problems
 
 

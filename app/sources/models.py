@@ -85,18 +85,8 @@ class Source(SourceBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # The title, publisher and author as `q` compares them (app.core.text_match): made by the
-    # listener below for the ORM's inserts and updates, by the column's default for a bulk
-    # INSERT (ensure_sources).
-    search_text: str = Field(
-        default="",
-        sa_type=Text,
-        sa_column_kwargs={"server_default": "", "default": lambda c: _searched_row(c)},
-    )
-
-
-def _searched_row(context: Any) -> str:
-    row = context.get_current_parameters()
-    return search_text(row["title"], row.get("publisher"), row.get("author"))
+    # listener below for the ORM's inserts and updates, by ensure_sources for its bulk INSERT.
+    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
 @event.listens_for(Source, "before_insert")
