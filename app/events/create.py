@@ -10,6 +10,7 @@ Links come last (`add_links`), once every event of the import exists: a record m
 one further down the file.
 """
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import Connection, select, text, tuple_
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
@@ -351,39 +352,65 @@ def external_ids_held(session: Session, records: list[EventCreate]) -> dict[tupl
     return held
 
 
-# --- SQLite: the tables that triggers keep, filled batch by batch ----------------------------
+# --- The tables that triggers keep, filled batch by batch ------------------------------------
 #
-# SQLite's triggers keep the full-text index (event_search), the dyad index (event_dyad) and
-# its monthly counts (dyad_month) row by row: an imported event rewrote its search document
-# once for each of its citations, and the triggers took a third of an import's time. So an
-# import sets the insert triggers aside in its own transaction and fills those tables for
-# each batch of new events with one statement apiece, then creates the triggers again before
-# it changes any stored event. SQLite's DDL is part of the transaction and the import holds
-# the write lock: no other writer runs without the triggers, readers see the tables before
-# the import or after it, and a failed import rolls the triggers back too. PostgreSQL keeps
-# its triggers: dropping one there would lock readers out of the table until the import ends.
+# Triggers keep the full-text index (event_search), the dyad index (event_dyad), its monthly
+# counts (dyad_month) and the vocabularies' counts row by row: an imported event rewrote its
+# search document once for each of its citations, and the triggers took a third of an
+# import's time on SQLite and most of it on PostgreSQL. So an import sets the insert triggers
+# aside in its own transaction and fills those tables for each batch of new events with one
+# statement apiece, then puts the triggers back before it changes any stored event. The
+# change is part of the transaction and the import is the one writer (begin_write): no other
+# writer runs without the triggers, and a failed import rolls the triggers back too. SQLite
+# drops and creates them again (its DDL is transactional); PostgreSQL disables them (ALTER
+# TABLE … DISABLE TRIGGER locks out writers, not readers, where DROP TRIGGER would lock out
+# readers too).
 
-# The triggers that fire as rows are inserted: an import sets them aside.
-_INSERT_TRIGGERS = tuple(
+# The SQLite triggers that fire as rows are inserted.
+_SQLITE_INSERT_TRIGGERS = tuple(
     name
     for module in (search, dyads, months, counts)
     for name in module.SQLITE_TRIGGERS
     if name.endswith("_insert")
 )
 
-# The new events, named by a JSON array of ids bound as :ids.
-_NEW_EVENTS = "json_each(:ids) AS new JOIN event AS e ON e.id = new.value"
+# The PostgreSQL triggers that fire as rows are inserted: (table, trigger).
+_POSTGRESQL_INSERT_TRIGGERS = tuple(
+    (table, name)
+    for module in (search, dyads, months, counts)
+    for statement in module.POSTGRESQL_UPGRADE
+    for name, events, table in re.findall(r"CREATE TRIGGER (\w+)\s+AFTER (.+?) ON (\w+)", statement)
+    if "INSERT" in events
+)
 
-# What the insert triggers would have written for the new events, in the order they run: the
-# same definitions as the triggers' (app.events.derived), over a batch.
-_FILL_FOR_NEW_EVENTS = [
-    *search.fill("SELECT value FROM json_each(:ids)", _NEW_EVENTS),
-    dyads.pairs_of_events("sqlite", _NEW_EVENTS),
-    months.months_of_pairs(
-        "sqlite", "json_each(:ids) AS new JOIN event_dyad AS d ON d.event_id = new.value", add=True
-    ),
-    *counts.fill(_NEW_EVENTS),
-]
+# The ids of the new events, bound as :ids (JSON text on SQLite, an array on PostgreSQL), as
+# the rows of `new`, each its `value`.
+_NEW_IDS = {
+    "sqlite": "json_each(:ids) AS new",
+    "postgresql": "unnest(CAST(:ids AS text[])) AS new(value)",
+}
+
+
+def _fill_for_new_events(dialect: str) -> list[str]:
+    """What the insert triggers would have written for the new events, in the order they run:
+    the same definitions as the triggers' (app.events.derived), over a batch."""
+    new = _NEW_IDS[dialect]
+    events = f"{new} JOIN event AS e ON e.id = new.value"
+    return [
+        *(
+            search.fill(f"SELECT value FROM {new}", events)
+            if dialect == "sqlite"
+            else [search.postgresql_fill(events)]
+        ),
+        dyads.pairs_of_events(dialect, events),
+        months.months_of_pairs(
+            dialect, f"{new} JOIN event_dyad AS d ON d.event_id = new.value", add=True
+        ),
+        *counts.fill(events),
+    ]
+
+
+_FILL_FOR_NEW_EVENTS = {dialect: _fill_for_new_events(dialect) for dialect in _NEW_IDS}
 
 IndexNewEvents = Callable[[list[str]], None]
 
@@ -391,32 +418,50 @@ IndexNewEvents = Callable[[list[str]], None]
 @contextmanager
 def indexed_by_batch(session: Session) -> Iterator[IndexNewEvents]:
     """While it lasts, new events are indexed by calling what it yields with their ids, once
-    their rows are all in: on SQLite, in place of the insert triggers (see above); elsewhere
-    the triggers did it already and the call does nothing."""
+    their rows are all in, in place of the insert triggers (see above)."""
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        yield lambda _ids: None
-        return
+    dialect = connection.dialect.name
+    fill = _FILL_FOR_NEW_EVENTS[dialect]
 
     def index(ids: list[str]) -> None:
-        bound = {"ids": orjson.dumps(ids).decode()}
-        for statement in _FILL_FOR_NEW_EVENTS:
+        bound = {"ids": orjson.dumps(ids).decode() if dialect == "sqlite" else ids}
+        for statement in fill:
             session.execute(text(statement), bound)
 
+    if dialect == "sqlite":
+        with _sqlite_triggers_dropped(connection):
+            yield index
+        return
+    found = connection.exec_driver_sql(
+        "SELECT c.relname, t.tgname FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid"
+        " WHERE t.tgenabled <> 'D'"
+    )
+    if missing := set(_POSTGRESQL_INSERT_TRIGGERS) - {tuple(row) for row in found}:
+        # Filling for a trigger that still fires would count its rows twice.
+        raise RuntimeError(f"the database lacks the triggers {sorted(missing)}: migrate it")
+    for table, name in _POSTGRESQL_INSERT_TRIGGERS:
+        connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
+    yield index  # an error leaves them disabled: the transaction is rolled back
+    for table, name in _POSTGRESQL_INSERT_TRIGGERS:
+        connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER {name}")
+
+
+@contextmanager
+def _sqlite_triggers_dropped(connection: Connection) -> Iterator[None]:
     def triggers() -> dict[str, str]:
         rows = connection.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
         )
-        return {name: sql for name, sql in rows if name in _INSERT_TRIGGERS}
+        return {name: sql for name, sql in rows if name in _SQLITE_INSERT_TRIGGERS}
 
     saved = triggers()
-    if missing := set(_INSERT_TRIGGERS) - saved.keys():
+    if missing := set(_SQLITE_INSERT_TRIGGERS) - saved.keys():
         # Filling for a trigger that still fires would count its rows twice.
         raise RuntimeError(f"the database lacks the triggers {sorted(missing)}: migrate it")
     for name in saved:
         connection.exec_driver_sql(f"DROP TRIGGER {name}")
     try:
-        yield index
+        yield
     finally:
         # Those not back already: an error may have rolled the transaction back.
         for name in saved.keys() - triggers().keys():
