@@ -3,7 +3,7 @@
 import math
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -210,24 +210,28 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     dialect = connection.dialect
     names = list(rows[0])
     converts = [
-        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
+        (at, convert)
+        for at, name in enumerate(names)
+        if (convert := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
     ]
-    values = (
-        tuple(
-            row[name] if convert is None or row[name] is None else convert(row[name])
-            for name, convert in converts
-        )
-        for row in rows
-    )
+
+    def values() -> Iterator[list[Any]]:
+        for row in rows:
+            value = [row[name] for name in names]
+            for at, convert in converts:
+                if value[at] is not None:
+                    value[at] = convert(value[at])
+            yield value
+
     quote = dialect.identifier_preparer.quote
     into = f"{quote(table.name)} ({', '.join(quote(name) for name in names)})"
     driver: Any = connection.connection.driver_connection
     if dialect.name == "postgresql":
         with driver.cursor() as cursor, cursor.copy(f"COPY {into} FROM STDIN") as copy:
-            for row in values:
+            for row in values():
                 copy.write_row(row)
     else:
-        driver.executemany(f"INSERT INTO {into} VALUES ({', '.join('?' * len(names))})", values)
+        driver.executemany(f"INSERT INTO {into} VALUES ({', '.join('?' * len(names))})", values())
 
 
 def refresh_statistics(engine: Engine) -> None:

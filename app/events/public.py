@@ -301,10 +301,13 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_UTC_Z)
 
 
-def revision_data(event: EventDict) -> dict[str, Any]:
+def revision_json(event: EventDict) -> bytes:
     """What a revision stores of an event: its public form as JSON, but linked_from (the
     other events' links, which their own revisions hold)."""
-    data: dict[str, Any] = orjson.loads(
-        dumps({k: v for k, v in event.items() if k != "linked_from"})
-    )
+    return dumps({k: v for k, v in event.items() if k != "linked_from"})
+
+
+def revision_data(event: EventDict) -> dict[str, Any]:
+    """revision_json's data."""
+    data: dict[str, Any] = orjson.loads(revision_json(event))
     return data

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +26,7 @@ class SourceKind(StrEnum):
     other = "other"
 
 
+@lru_cache(maxsize=65536)  # a dataset's rows cite the same articles again and again
 def normalise_url(url: str) -> str:
     """Scheme and host in lower case, no fragment: the form in which URLs are unique."""
     parts = urlsplit(url.strip())
