@@ -1,13 +1,15 @@
-"""Creating many new events at once, set by set: the path of `dyad import` and POST /v1/imports.
+"""Writing many events at once, set by set: the path of `dyad import`, POST /v1/imports and
+the API's writes (a batch of one).
 
-A batch of new events goes in with one multi-row INSERT per table (event, countries, tags,
-actors, citations, external ids, revisions) instead of ORM objects flushed one by one, and
-with one query per kind of reference to check (actors, sources, external ids) instead of one
-per record. Each revision holds the event's public form as public.document makes it for every
-write, built from the validated record and the actors and sources it names (a test compares
-them).
-Links come last (`add_links`), once every event of the import exists: a record may link to
-one further down the file.
+A batch of new events goes in with one bulk INSERT per table (event, countries, tags, actors,
+citations, external ids, revisions) through the driver (app.core.db.insert_rows) instead of
+ORM objects flushed one by one, and with one query per kind of reference to check (actors,
+sources, external ids) instead of one per record. Records of stored events replace them the
+same way (`replace_events`): their lists deleted and written again, set by set. Each revision
+holds the event's public form as public.document makes it for every write, built from the
+validated record and the actors and sources it names (a test compares them).
+Links of new events come last (`add_links`), once every event of the import exists: a record
+may link to one further down the file.
 """
 
 import re

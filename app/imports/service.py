@@ -153,8 +153,8 @@ def import_records(
 ) -> ImportReport:
     """Write every record, or none: raises InvalidRecords listing every bad line.
 
-    New events go in batch by batch (app.events.bulk); records of stored events are applied
-    one by one after them, since a record may link to an event further down the file.
+    New events go in batch by batch (app.events.create); records of stored events replace them
+    set by set after that, since a record may link to an event further down the file.
     The caller commits (or, for a dry run, rolls back) the transaction.
     """
     with indexed_by_batch(session) as index:
