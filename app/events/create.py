@@ -145,7 +145,7 @@ def create_events(
             problems.append(problem)
             continue
         known.held.update({item: new.id for item in new.data.external_ids.items()})
-        written.add(new, known, version=1, created_at=now, updated_at=now)
+        written.add(new, known, version=1, created_at=now, updated_at=now, linked_from=[])
     if not links:
         written.rows[EventLink] = []
     written.insert(session, "create", key_name)
@@ -182,6 +182,7 @@ def replace_events(
             version=current["version"] + 1,
             created_at=current["created_at"],
             updated_at=now,
+            linked_from=current["linked_from"],
         )
         if _same(event, current):
             written.drop_last()
@@ -224,9 +225,11 @@ _CHILDREN = (EventCountry, EventTag, EventActor, Citation, EventLink, EventExter
 
 def _same(event: EventDict, current: EventDict) -> bool:
     """Whether a write would leave the event as it is: the same public form, but its version
-    and times (and linked_from, which other events write)."""
-    kept = {"version", "updated_at", "linked_from"}
-    return all(event[name] == current[name] for name in event if name not in kept)
+    and when it was written."""
+    return all(event[name] == current[name] for name in event if name not in _WRITTEN)
+
+
+_WRITTEN = frozenset({"version", "updated_at"})
 
 
 @dataclass
@@ -280,8 +283,10 @@ class _Rows:
         version: int,
         created_at: datetime,
         updated_at: datetime,
+        linked_from: list[dict[str, Any]],
     ) -> EventDict:
-        """Add the rows of the record `new` as the event's `version`; its public form."""
+        """Add the rows of the record `new` as the event's `version`; its public form (the
+        other events' links to it, `linked_from`, as they are)."""
         self._sizes.append({model: len(rows) for model, rows in self.rows.items()})
         event_id, data = new.id, new.data
         columns = event_columns(data)
@@ -339,7 +344,7 @@ class _Rows:
                 for c in data.citations
             ],
             links=links,
-            linked_from=[],
+            linked_from=linked_from,
             external_ids=dict(sorted(data.external_ids.items())),
         )
         self.revisions.append(
