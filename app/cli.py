@@ -1,6 +1,7 @@
 """The `dyad` command: serve, migrate, seed, import, fetch, export and manage API keys."""
 
 import functools
+import gc
 import inspect
 import logging.config
 import os
@@ -453,6 +454,9 @@ def _import_each(
     settings = _settings()
     _migrate(settings)
     engine = create_db_engine(settings.database_url, sqlite_cache_mb=256)
+    # The collector would walk every object of the modules loaded, again and again, as an
+    # import makes and drops its records: a fifth of its time. Set those aside.
+    gc.freeze()
     failed = wrote = False
     try:
         for path in paths:

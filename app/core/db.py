@@ -3,7 +3,7 @@
 import math
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -200,6 +200,41 @@ class exact_real(_PerDialect):
 def _per_dialect(element: _PerDialect, compiler: SQLCompiler, **kw: Any) -> str:
     template: str = getattr(element, compiler.dialect.name)
     return template.replace("{}", compiler.process(element.clauses, **kw))
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows, each with the keys of the first, through the driver: SQLite's
+    executemany, PostgreSQL's COPY. SQLAlchemy's executemany handles every parameter in
+    Python (a fifth of an import's time); here only the column types' own conversions run
+    (SQLite's dates as text, JSON as text). Column defaults are not applied: give them."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    converts = [
+        (at, convert)
+        for at, name in enumerate(names)
+        if (convert := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+
+    def values() -> Iterator[list[Any]]:
+        for row in rows:
+            value = [row[name] for name in names]
+            for at, convert in converts:
+                if value[at] is not None:
+                    value[at] = convert(value[at])
+            yield value
+
+    quote = dialect.identifier_preparer.quote
+    into = f"{quote(table.name)} ({', '.join(quote(name) for name in names)})"
+    driver: Any = connection.connection.driver_connection
+    if dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {into} FROM STDIN") as copy:
+            for row in values():
+                copy.write_row(row)
+    else:
+        driver.executemany(f"INSERT INTO {into} VALUES ({', '.join('?' * len(names))})", values())
 
 
 def refresh_statistics(engine: Engine) -> None:

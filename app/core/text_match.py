@@ -20,7 +20,10 @@ _FOLD = str.maketrans({"ə": "a", "\u0131": "i"})
 
 def folded(text: str) -> str:
     """`text` in lower case, without diacritics, ə as a and the dotless i as i."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    lowered = text.lower()
+    if lowered.isascii():  # nothing to decompose or fold: most names, and fast
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
 
 

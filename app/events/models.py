@@ -372,78 +372,82 @@ class UsageCount(SQLModel, table=True):
 # --- request and response schemas ----------------------------------------------------
 
 
-class Location(SQLModel):
-    name: str | None = Field(
+# The parts of a record are plain pydantic models: SQLModel's construction of a model costs
+# as much as its validation, and an import builds several per event.
+
+
+class Location(BaseModel):
+    name: str | None = PydanticField(
         default=None,
         max_length=200,
         description="The place's name.",
-        schema_extra={"examples": ["Tehran"]},
+        examples=["Tehran"],
     )
-    country: CountryCode | None = Field(
+    country: CountryCode | None = PydanticField(
         default=None,
         description="The place's country (ISO alpha-3 in answers).",
-        schema_extra={"examples": ["IRN"]},
+        examples=["IRN"],
     )
-    lat: float | None = Field(
+    lat: float | None = PydanticField(
         default=None,
         ge=-90,
         le=90,
         description="Latitude in degrees (WGS 84).",
-        schema_extra={"examples": [35.69]},
+        examples=[35.69],
     )
-    lon: float | None = Field(
+    lon: float | None = PydanticField(
         default=None,
         ge=-180,
         le=180,
         description="Longitude in degrees (WGS 84).",
-        schema_extra={"examples": [51.39]},
+        examples=[51.39],
     )
 
 
-class ActorRole(SQLModel):
-    id: str = Field(
+class ActorRole(BaseModel):
+    id: str = PydanticField(
         max_length=200,
         description="An actor's id (`GET /v1/actors`).",
-        schema_extra={"examples": ["ilham-aliyev"]},
+        examples=["ilham-aliyev"],
     )
-    role: Role = Field(
+    role: Role = PydanticField(
         default=Role.participant,
         description="`initiator`, `target` or `participant` (the default).",
-        schema_extra={"examples": ["initiator"]},
+        examples=["initiator"],
     )
 
 
-class CitationCreate(SQLModel):
+class CitationCreate(BaseModel):
     """Names its source by `source_id`, or gives it whole (matched on its normalised URL)."""
 
-    source_id: str | None = Field(
+    source_id: str | None = PydanticField(
         default=None,
         max_length=200,
         description="An existing source's id (`GET /v1/sources`); or give `source` instead.",
-        schema_extra={"examples": ["neo-2013-06-21-pivin-iran-azerbaijan"]},
+        examples=["neo-2013-06-21-pivin-iran-azerbaijan"],
     )
-    source: SourceCreate | None = Field(
+    source: SourceCreate | None = PydanticField(
         default=None,
         description="A whole source instead of `source_id`: the one with the same normalised "
         "`url` is used, or it is created.",
     )
-    stance: Stance = Field(
+    stance: Stance = PydanticField(
         default=Stance.supports,
         description="`supports` (the default) or `disputes`: a disputing citation makes the event "
         "`disputed`.",
-        schema_extra={"examples": ["supports"]},
+        examples=["supports"],
     )
-    quote: str | None = Field(
+    quote: str | None = PydanticField(
         default=None,
         max_length=5000,
         description="The passage of the source that backs the event.",
-        schema_extra={"examples": ["Aliyev declined to go."]},
+        examples=["Aliyev declined to go."],
     )
-    locator: str | None = Field(
+    locator: str | None = PydanticField(
         default=None,
         max_length=200,
         description="Where in the source the quote is.",
-        schema_extra={"examples": ["para. 1"]},
+        examples=["para. 1"],
     )
 
     @model_validator(mode="after")
@@ -453,16 +457,16 @@ class CitationCreate(SQLModel):
         return self
 
 
-class Link(SQLModel):
-    event_id: str = Field(
+class Link(BaseModel):
+    event_id: str = PydanticField(
         max_length=200,
         description="The other event's id.",
-        schema_extra={"examples": ["2013-03-30-baku-conference-southern-azerbaijan"]},
+        examples=["2013-03-30-baku-conference-southern-azerbaijan"],
     )
-    relation: Relation = Field(
+    relation: Relation = PydanticField(
         description="How this event relates to the other: `responds_to`, `denies`, `follows`, "
         "`part_of` or `same_as`.",
-        schema_extra={"examples": ["responds_to"]},
+        examples=["responds_to"],
     )
 
 

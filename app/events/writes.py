@@ -4,43 +4,29 @@ Callers hold a write transaction (app.core.db.begin_write): writers run one at a
 so the version check below and the write that follows cannot interleave with another.
 """
 
-from collections.abc import Iterable
 from typing import Any
 
-import orjson
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import select
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.changes.models import Revision
-from app.core.db import table_of, utcnow
+from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.preconditions import check_version, merge_patch, validate_patched
 from app.events.create import (
     NewEvent,
-    check_references,
     create_events,
-    event_columns,
     event_id_for,
+    replace_events,
     store_sources,
+    write_out_history,
 )
-from app.events.models import (
-    Citation,
-    Event,
-    EventActor,
-    EventCountry,
-    EventCreate,
-    EventExternalId,
-    EventLink,
-    EventPublic,
-    EventTag,
-)
-from app.events.public import dumps, load_public, publish, revision_data, store_documents
+from app.events.models import Citation, Event, EventActor, EventCreate, EventPublic
+from app.events.public import dumps, load_public, publish, store_documents
 from app.sources.models import Source
-
-CHILD_TABLES = (EventCountry, EventTag, EventActor, Citation, EventLink, EventExternalId)
 
 
 def create_event(session: Session, data: EventCreate, *, key_name: str | None = None) -> Event:
@@ -68,31 +54,19 @@ def replace_event(
     if_match: int | None,
     key_name: str | None = None,
 ) -> tuple[Event, bool]:
-    """Replace an event's writable fields; True if anything changed (else no new version)."""
+    """Replace an event's writable fields; True if anything changed (else no new version).
+    A batch of one, through the path of an import's updates (app.events.create)."""
     event = _live_event(session, event_id)
     _check_version(event, if_match)
     if data.id is not None and data.id != event_id:
         raise InvalidInput(f"An event's id never changes: this one is {event_id!r}.")
     stored, problems = store_sources(session, [(1, data)])
+    if not problems:
+        new = NewEvent(1, event_id, stored[0][1])  # every source now cited by its id
+        changed, problems = replace_events(session, [new], key_name=key_name, now=utcnow())
     if problems:
-        raise InvalidInput(problems[0].problem)
-    data = stored[0][1]  # every source now cited by its id
-    current = writable(publish(session, [event])[0]) | {"id": None}
-    if current == _normalised(data):
-        return event, False
-    check_references(session, event_id, data)
-    linked = _link_targets(session, event_id)  # they may lose this event from linked_from
-    for table in CHILD_TABLES:
-        session.execute(delete(table).where(col(table.event_id) == event_id))
-    session.expire(event)
-    for name, value in event_columns(data).items():
-        setattr(event, name, value)
-    _add_children(session, event_id, data)
-    _bump(event)
-    session.flush()
-    session.expire(event)  # reload the children just written
-    record(session, event, "update", key_name, linked)
-    return event, True
+        raise (Conflict if problems[0].conflict else InvalidInput)(problems[0].problem)
+    return event, bool(changed)
 
 
 def patch_event(
@@ -143,21 +117,15 @@ def restore_event(
     return event
 
 
-def record(
-    session: Session,
-    event: Event,
-    action: str,
-    key_name: str | None,
-    linked: Iterable[str] = (),
-) -> None:
-    """Store the event's document and its revision: the whole event as it now stands, who
-    wrote it and when. The documents of the events it links to (and of `linked`, those it
-    linked to before) are stored anew: their linked_from shows it while it is live."""
+def record(session: Session, event: Event, action: str, key_name: str | None) -> None:
+    """Store the event's document and its revision (a delete or a restore): the whole event as
+    it now stands, who wrote it and when. The events it links to have their documents stored
+    anew: their linked_from shows it while it is live."""
     session.flush()  # load_public reads with Core statements, which do not autoflush
     public_form = load_public(session, [event])[0]
     write_out_history(session, [event.id])
     event.document = dumps(public_form).decode()
-    store_documents(session, (set(linked) | _link_targets(session, event.id)) - {event.id})
+    store_documents(session, {link["event_id"] for link in public_form["links"]} - {event.id})
     session.add(
         Revision(
             event_id=event.id,
@@ -169,29 +137,6 @@ def record(
         )
     )
     session.flush()
-
-
-_WRITE_OUT = (
-    update(table_of(Revision))
-    .where(col(Revision.event_id) == bindparam("event"), col(Revision.data).is_(None))
-    .values(data=bindparam("data"))
-)
-
-
-def write_out_history(session: Session, ids: Iterable[str]) -> None:
-    """Give the newest revisions of these events the data they hold in the events' documents,
-    before the documents change: the history keeps what each version showed."""
-    connection = session.connection()
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), 500):
-        rows = connection.execute(
-            select(col(Event.id), col(Event.document)).where(
-                col(Event.id).in_(wanted[start : start + 500])
-            )
-        ).all()
-        written = [{"event": i, "data": revision_data(orjson.loads(d))} for i, d in rows if d]
-        if written:
-            connection.execute(_WRITE_OUT, written)
 
 
 @listens_for(OrmSession, "after_flush")
@@ -209,12 +154,6 @@ def _store_documents_of_edited(session: OrmSession, _context: Any) -> None:
     ids = list(session.connection().execute(embedding.union(citing)).scalars())
     write_out_history(session, ids)  # type: ignore[arg-type]
     store_documents(session, ids)  # type: ignore[arg-type]
-
-
-def _link_targets(session: Session, event_id: str) -> set[str]:
-    """The events this one links to."""
-    targets = select(col(EventLink.target_id)).where(col(EventLink.event_id) == event_id)
-    return set(session.scalars(targets))
 
 
 def writable(event: EventPublic) -> dict[str, Any]:
@@ -245,35 +184,6 @@ def writable(event: EventPublic) -> dict[str, Any]:
     }
 
 
-def _normalised(data: EventCreate) -> dict[str, Any]:
-    """`data` in the shape of `writable`, to tell whether a write changes anything."""
-    location = data.location.model_dump() if data.location else None
-    return {
-        "id": None,
-        "title": data.title,
-        "summary": data.summary,
-        "date": data.date,
-        "end_date": data.end_date,
-        "type": data.type.value,
-        "tone": data.tone,
-        "countries": sorted(set(data.countries)),
-        "tags": sorted(set(data.tags)),
-        "location": location if location and any(location.values()) else None,
-        "actors": [{"id": actor.id, "role": actor.role.value} for actor in data.actors],
-        "citations": [
-            {
-                "source_id": citation.source_id,
-                "stance": citation.stance.value,
-                "quote": citation.quote,
-                "locator": citation.locator,
-            }
-            for citation in data.citations
-        ],
-        "links": [link.model_dump(mode="json") for link in data.links],
-        "external_ids": data.external_ids,
-    }
-
-
 def _live_event(session: Session, event_id: str) -> Event:
     event = session.get(Event, event_id)
     if event is None or event.deleted_at is not None:
@@ -288,33 +198,3 @@ def _check_version(event: Event, if_match: int | None) -> None:
 def _bump(event: Event) -> None:
     event.version += 1
     event.updated_at = utcnow()
-
-
-def _add_children(session: Session, event_id: str, data: EventCreate) -> None:
-    rows: list[Any] = [EventCountry(event_id=event_id, country=c) for c in set(data.countries)]
-    rows += [EventTag(event_id=event_id, tag=tag) for tag in set(data.tags)]
-    rows += [
-        EventActor(event_id=event_id, actor_id=actor.id, role=actor.role, position=position)
-        for position, actor in enumerate(data.actors)
-    ]
-    for citation in data.citations:
-        source_id = citation.source_id
-        assert source_id is not None  # store_sources cites every source by its id
-        rows.append(
-            Citation(
-                event_id=event_id,
-                source_id=source_id,
-                stance=citation.stance,
-                quote=citation.quote,
-                locator=citation.locator,
-            )
-        )
-    rows += [
-        EventLink(event_id=event_id, target_id=link.event_id, relation=link.relation)
-        for link in data.links
-    ]
-    rows += [
-        EventExternalId(event_id=event_id, scheme=scheme, value=value)
-        for scheme, value in data.external_ids.items()
-    ]
-    session.add_all(rows)

@@ -29,11 +29,12 @@ from app.events.create import (
     event_id_for,
     external_ids_held,
     indexed_by_batch,
+    replace_events,
     store_sources,
 )
 from app.events.models import Event, EventCreate
 from app.events.public import publish
-from app.events.writes import replace_event, writable
+from app.events.writes import writable
 from app.imports.csv_rows import CsvRow, Current
 from app.imports.models import InputFormat, Mode
 from app.sources.models import Source
@@ -152,8 +153,8 @@ def import_records(
 ) -> ImportReport:
     """Write every record, or none: raises InvalidRecords listing every bad line.
 
-    New events go in batch by batch (app.events.bulk); records of stored events are applied
-    one by one after them, since a record may link to an event further down the file.
+    New events go in batch by batch (app.events.create); records of stored events replace them
+    set by set after that, since a record may link to an event further down the file.
     The caller commits (or, for a dry run, rolls back) the transaction.
     """
     with indexed_by_batch(session) as index:
@@ -181,7 +182,7 @@ class _Import:
     ) -> None:
         self.session, self.mode, self.key_name, self.index = session, mode, key_name, index
         self.report = ImportReport()
-        self.updates: list[tuple[int, EventCreate, str]] = []  # (line, record, stored id)
+        self.updates: list[NewEvent] = []  # records of stored events
         self.waiting: list[NewEvent] = []  # citing sources that a later record may give
         self.links: list[tuple[NewEvent, str, str]] = []
 
@@ -206,7 +207,7 @@ class _Import:
                     line, event_id, f"event {stored_id or event_id!r} exists already (mode=create)"
                 )
             else:
-                self.updates.append((line, data, stored_id or event_id))
+                self.updates.append(NewEvent(line, stored_id or event_id, data))
         named = {c.source_id for n in new for c in n.data.citations}
         stored = set(self.session.exec(select(Source.id).where(col(Source.id).in_(named))).all())
         ready: list[NewEvent] = []
@@ -235,12 +236,14 @@ class _Import:
         """Links, then updates of stored events: once every new event exists and is indexed."""
         for problem in add_links(self.session, self.links):
             self._refuse(problem.line, problem.id, problem.problem)
-        for line, data, stored_id in self.updates:
-            try:
-                with self.session.begin_nested():  # a bad record can't spoil the transaction
-                    self._update(data, stored_id)
-            except DyadError as error:
-                self._refuse(line, stored_id, error.detail)
+        for batch in _rounds(self.updates):
+            changed, problems = replace_events(
+                self.session, batch, key_name=self.key_name, now=utcnow()
+            )
+            for problem in problems:
+                self._refuse(problem.line, problem.id, problem.problem)
+            self.report.updated += len(changed)
+            self.report.unchanged += len(batch) - len(changed) - len(problems)
         errors = self.report.errors
         if errors:
             errors.sort(key=lambda error: error["line"])
@@ -304,18 +307,19 @@ class _Import:
             (n, link.event_id, link.relation.value) for n in created for link in n.data.links
         ]
 
-    def _update(self, data: EventCreate, stored_id: str) -> None:
-        _event, changed = replace_event(
-            self.session,
-            stored_id,
-            data.model_copy(update={"id": stored_id}),
-            if_match=None,
-            key_name=self.key_name,
-        )
-        if changed:
-            self.report.updated += 1
-        else:
-            self.report.unchanged += 1
+
+def _rounds(updates: list[NewEvent]) -> Iterator[list[NewEvent]]:
+    """The updates in batches, each naming an event once: a record's second update of an
+    event comes in a later batch than its first, as in the file."""
+    rounds: list[list[NewEvent]] = []
+    seen: dict[str, int] = {}
+    for update in updates:
+        at = seen[update.id] = seen.get(update.id, -1) + 1
+        if at == len(rounds):
+            rounds.append([])
+        rounds[at].append(update)
+    for batch in rounds:
+        yield from _batches(batch, BATCH_SIZE)
 
 
 # What an exported event holds besides the fields of EventCreate, so that an export imports

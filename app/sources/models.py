@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +26,7 @@ class SourceKind(StrEnum):
     other = "other"
 
 
+@lru_cache(maxsize=65536)  # a dataset's rows cite the same articles again and again
 def normalise_url(url: str) -> str:
     """Scheme and host in lower case, no fragment: the form in which URLs are unique."""
     parts = urlsplit(url.strip())
@@ -85,18 +87,8 @@ class Source(SourceBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # The title, publisher and author as `q` compares them (app.core.text_match): made by the
-    # listener below for the ORM's inserts and updates, by the column's default for a bulk
-    # INSERT (ensure_sources).
-    search_text: str = Field(
-        default="",
-        sa_type=Text,
-        sa_column_kwargs={"server_default": "", "default": lambda c: _searched_row(c)},
-    )
-
-
-def _searched_row(context: Any) -> str:
-    row = context.get_current_parameters()
-    return search_text(row["title"], row.get("publisher"), row.get("author"))
+    # listener below for the ORM's inserts and updates, by ensure_sources for its bulk INSERT.
+    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
 @event.listens_for(Source, "before_insert")

@@ -2,16 +2,16 @@
 
 from typing import Any
 
-from sqlalchemy import func, insert, literal, or_, tuple_
+from sqlalchemy import func, literal, or_, tuple_
 from sqlalchemy import select as core_select  # a view's columns, as a Core statement
 from sqlmodel import Session, col, select
 
-from app.core.db import utcnow
+from app.core.db import insert_rows, table_of, utcnow
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import decode_text_cursor, encode_cursor
 from app.core.preconditions import apply_patched, check_version, patched
 from app.core.slugs import SLUG, free_id, make_slug
-from app.core.text_match import contains_folded, equals_text
+from app.core.text_match import contains_folded, equals_text, search_text
 from app.sources.models import (
     CitingEvent,
     Source,
@@ -75,10 +75,15 @@ def ensure_sources(
         ids[source.url] = source_id
         rows.append(
             source.model_dump(exclude={"id"})
-            | {"id": source_id, "version": 1, "created_at": now, "updated_at": now}
+            | {
+                "id": source_id,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "search_text": search_text(source.title, source.publisher, source.author),
+            }
         )
-    if rows:
-        session.execute(insert(Source), rows)
+    insert_rows(session, table_of(Source), rows)
     return ids, refused
 
 

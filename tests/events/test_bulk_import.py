@@ -19,6 +19,7 @@ from app.imports.models import InputFormat, Mode
 from app.imports.service import InvalidRecords, import_records
 from app.sources.models import Source
 from tests.events.test_dyad_index import assert_index_is_right
+from tests.events.test_vocabulary_counts import assert_counts_are_right
 from tests.factories import make_actor, make_event, make_source
 
 
@@ -198,7 +199,9 @@ def trigger_names(connection: Connection) -> set[str]:
     if connection.dialect.name == "sqlite":
         rows = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
     else:
-        rows = connection.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        rows = connection.exec_driver_sql(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'"
+        )
     return {row[0] for row in rows}
 
 
@@ -209,7 +212,7 @@ def search(client: Any, q: str) -> list[str]:
 
 
 def test_an_import_indexes_its_events_as_the_triggers_do(client, session, monkeypatch):
-    """SQLite imports fill the indexes batch by batch in place of the insert triggers."""
+    """Imports fill the indexes batch by batch in place of the insert triggers."""
     monkeypatch.setattr(imports, "BATCH_SIZE", 4)  # several batches
     connection = session.connection()
     triggers = trigger_names(connection)
@@ -250,6 +253,33 @@ def test_an_import_indexes_its_events_as_the_triggers_do(client, session, monkey
     assert search(client, "afterwards") == ["after"]
 
 
+def test_an_import_of_stored_events_keeps_the_indexes_right(client, session, monkeypatch):
+    """Updates go in set by set, the search triggers set aside, then their events re-indexed."""
+    monkeypatch.setattr(imports, "BATCH_SIZE", 4)
+    connection = session.connection()
+    triggers = trigger_names(connection)
+    actor, source_id = make_actor(session), make_source(session)
+    records = [rich_record(n, actor, source_id) for n in range(10)]
+    import_records(session, enumerate(records, start=1), key_name="bulk")
+    records[0]["title"] = "Renamed meeting"
+    records[1]["countries"] = ["GEO", "ARM"]
+    records[2]["citations"][0]["quote"] = "Talks in Bak\u0131"
+    records[3]["citations"].append({"source_id": source_id, "quote": "another newspaper"})
+    records[4]["type"] = "consult"
+    records[5]["tags"] = ["ceasefire"]
+    report = import_records(session, enumerate(records, start=1), key_name="bulk")
+    assert (report.created, report.updated, report.unchanged) == (0, 6, 4)
+
+    assert_index_is_right(connection)
+    assert search(client, "renamed") == ["bulk-0000"]
+    assert search(client, "bulk") == [f"bulk-{n:04d}" for n in range(1, 10)]
+    assert search(client, "baki") == ["bulk-0002"]
+    assert search(client, "newspaper") == ["bulk-0003"]
+    assert search(client, "quote") == [f"bulk-{n:04d}" for n in range(10) if n != 2]
+    assert_counts_are_right(session)
+    assert trigger_names(connection) == triggers
+
+
 @pytest.mark.parametrize("outcome", ["refused", "dry-run"])
 def test_an_import_that_keeps_nothing_leaves_the_triggers_in_place(session, outcome):
     connection = session.connection()
@@ -270,10 +300,11 @@ def test_an_import_that_keeps_nothing_leaves_the_triggers_in_place(session, outc
 
 def test_an_import_refuses_a_database_without_the_triggers_it_sets_aside(session):
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's triggers stay in place: an import sets none aside")
-    connection.exec_driver_sql("DROP TRIGGER dyad_month_insert")
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("DROP TRIGGER dyad_month_insert")
+    else:
+        connection.exec_driver_sql("DROP TRIGGER dyad_month ON event_dyad")
     record = {"title": "T", "date": "2014", "countries": ["AZE", "IRN"], "type": "consult"}
-    with pytest.raises(RuntimeError, match="dyad_month_insert"):
+    with pytest.raises(RuntimeError, match="dyad_month"):
         import_records(session, [(1, record)])
     assert session.exec(select(func.count()).select_from(Event)).one() == 0

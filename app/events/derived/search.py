@@ -158,6 +158,28 @@ PUNCTUATION = (
     "\\u2000-\\u206f\\u00ab\\u00bb\\u060c\\u061b\\u061f]+"
 )
 
+
+def postgresql_fill(events_from: str) -> str:
+    """The search rows of the events that `events_from` names `e` (and filters), written or
+    rewritten. A '-1' (a word no cleaned text can hold) between the fields, then deleted,
+    leaves a gap in the positions: a phrase does not run from the title into the summary, as
+    in SQLite."""
+    return f"""
+        INSERT INTO event_search (event_id, document)
+        SELECT e.id, ts_delete(
+                   setweight(to_tsvector('simple', event_search_words(e.title)), 'A')
+                || to_tsvector('simple', '-1')
+                || setweight(
+                       to_tsvector('simple', event_search_words(coalesce(e.summary, ''))), 'B')
+                || to_tsvector('simple', '-1')
+                || setweight(to_tsvector('simple', event_search_words(coalesce(
+                       (SELECT string_agg(c.quote, ' ' ORDER BY c.id)
+                          FROM citation AS c WHERE c.event_id = e.id), ''))), 'C'),
+               '-1')
+          FROM {events_from}
+        ON CONFLICT (event_id) DO UPDATE SET document = excluded.document"""
+
+
 POSTGRESQL_UPGRADE = [
     # For the query and the text alike: drops diacritics after NFD (as SQLite's
     # remove_diacritics does) and folds ə and the dotless i (app.events.search says why).
@@ -185,27 +207,12 @@ POSTGRESQL_UPGRADE = [
             REFERENCES event (id) ON DELETE CASCADE
     )""",
     "CREATE INDEX ix_event_search_document ON event_search USING gin (document)",
-    # Re-index one event; if it is gone, its row went with it (ON DELETE CASCADE). A '-1'
-    # (a word no cleaned text can hold) between the fields, then deleted, leaves a gap in the
-    # positions: a phrase does not run from the title into the summary, as in SQLite.
-    """
+    # Re-index one event; if it is gone, its row went with it (ON DELETE CASCADE).
+    f"""
     CREATE FUNCTION event_search_refresh(p_event_id text) RETURNS void
     LANGUAGE plpgsql AS $$
     BEGIN
-        INSERT INTO event_search (event_id, document)
-        SELECT e.id, ts_delete(
-                   setweight(to_tsvector('simple', event_search_words(e.title)), 'A')
-                || to_tsvector('simple', '-1')
-                || setweight(
-                       to_tsvector('simple', event_search_words(coalesce(e.summary, ''))), 'B')
-                || to_tsvector('simple', '-1')
-                || setweight(to_tsvector('simple', event_search_words(coalesce(
-                       (SELECT string_agg(c.quote, ' ' ORDER BY c.id)
-                          FROM citation AS c WHERE c.event_id = e.id), ''))), 'C'),
-               '-1')
-          FROM event AS e
-         WHERE e.id = p_event_id
-        ON CONFLICT (event_id) DO UPDATE SET document = excluded.document;
+        {postgresql_fill("event AS e WHERE e.id = p_event_id")};
     END
     $$""",
     """
