@@ -5,6 +5,7 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -715,4 +716,15 @@ def test_a_search_by_date_pages_many_events_of_one_day_by_id_and_follows_new_dat
     assert moved.status_code == 200, moved.text
     assert client.delete("/v1/events/m-03", headers=auth | {"If-Match": '"1"'}).status_code == 204
     assert expected()[-1] == "m-07" and "m-03" not in expected()
+    assert_pages_in_order()
+    # An import's updates, a batch of several, move them too.
+    records = [
+        {"id": f"m-{n:02d}", "title": "Pipeline talks", "date": when}
+        | {"type": "consult", "countries": ["AZE", "IRN"]}
+        for n, when in ((1, "2008-02-03"), (16, "2012"))
+    ]
+    imported = client.post("/v1/imports", content=orjson.dumps(records), headers=auth)
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["updated"] == 2
+    assert expected()[0] == "m-01" and expected()[-1] == "m-16"
     assert_pages_in_order()
