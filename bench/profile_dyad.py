@@ -10,6 +10,8 @@ import importlib.util
 import subprocess
 import sys
 import time
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,14 +31,45 @@ def render(profiler: Any) -> str:
     return text
 
 
+def _package(path: str) -> str:
+    """Whose code a file is: a package of the virtualenv, Dyad's, Python's, or C."""
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0]
+    if "/app/" in path:
+        return "Dyad (app/)"
+    if path.startswith("<"):
+        return "C functions (SQLite, orjson, …)"
+    return "Python's library"
+
+
+def hottest(profiler: Any, count: int = 6) -> str:
+    """Where a profile's time went, by whose code ran (the time of each function's own,
+    summed by package): a profile's summary for RESULTS.md."""
+    spent: Counter[str] = Counter()
+
+    def walk(frame: Any, path: str) -> None:
+        # Synthetic frames ([self], folded library calls) belong to their parent's file.
+        path = path if frame.is_synthetic else (frame.file_path or "<built-in>")
+        spent[_package(path)] += frame.total_self_time
+        for child in frame.children:
+            walk(child, path)
+
+    walk(profiler.last_session.root_frame(), "")
+    total = sum(spent.values()) or 1.0
+    return ", ".join(f"{name} {t / total:.0%}" for name, t in spent.most_common(count))
+
+
 def ensure_pyinstrument() -> None:
     """pyinstrument in this virtualenv (a profiler only the benchmark needs)."""
     if importlib.util.find_spec("pyinstrument") is None:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "pyinstrument"])
 
 
-def profile_queries(database_url: str, data: Path, n: int, out: Path, seconds: float) -> None:
+def profile_queries(database_url: str, data: Path, n: int, out: Path, seconds: float) -> list[str]:
+    """Profile each query in-process; the summary's table rows."""
     from pyinstrument import Profiler
+
+    rows = []
 
     app = inproc.App(database_url)
     try:
@@ -67,6 +100,7 @@ def profile_queries(database_url: str, data: Path, n: int, out: Path, seconds: f
             header = f"{name}: {paths[0]}\n{count} requests, {mean:.2f} ms each unprofiled\n"
             (out / f"profile-{name}.txt").write_text(header + text)
             sys.stderr.write(f"{name}: {mean:.2f} ms per request in-process ({count} runs)\n")
+            rows.append(f"| {run.QUERY_NAMES[name]} | {mean:.2f} ms | {hottest(profiler)} |")
         started = time.perf_counter()
         response = app.get(queries.q6, keep_body=False)
         plain = time.perf_counter() - started
@@ -78,8 +112,10 @@ def profile_queries(database_url: str, data: Path, n: int, out: Path, seconds: f
         header = f"q6: {queries.q6}\n{response.size} bytes, {plain:.2f} s unprofiled\n"
         (out / "profile-q6.txt").write_text(header + text)
         sys.stderr.write(f"q6: {plain:.2f} s in-process\n")
+        rows.append(f"| Q6 CSV of every event | {plain:.2f} s | {hottest(profiler)} |")
     finally:
         app.close()
+    return rows
 
 
 def profile_import(data: Path, out: Path) -> None:
@@ -120,13 +156,26 @@ def main(
     data = HERE / "data" / f"n{n}"
     out = data / "out"
     out.mkdir(parents=True, exist_ok=True)
-    profile_queries(f"sqlite:///{data / 'dyad.db'}", data, n, out, seconds)
+    rows = profile_queries(f"sqlite:///{data / 'dyad.db'}", data, n, out, seconds)
     if postgres:
         pg_out = out / "postgres"
         pg_out.mkdir(exist_ok=True)
         profile_queries(postgres, data, n, pg_out, seconds)
     if import_too:
         profile_import(data, out)
+    versions = ", ".join(f"{k} {v}" for k, v in run.versions().items())
+    summary = [
+        "",
+        f"Made by `make bench-profile` (bench/profile_dyad.py) on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {n:,} events on SQLite, each request run "
+        f"in-process on one thread, then again under pyinstrument. Machine: {run.machine()}. "
+        f"Versions: {versions}. The whole trees are in bench/data/n{n}/out/profile-*.txt.",
+        "",
+        "| query | in-process time | where the time went, by whose code ran |",
+        "| --- | ---: | --- |",
+        *rows,
+    ]
+    run.replace_section(HERE / "RESULTS.md", run.PROFILES_HEADING, summary)
 
 
 if __name__ == "__main__":

@@ -90,15 +90,20 @@ def versions() -> dict[str, str]:
     import sqlalchemy
     import uvicorn
 
-    return {
+    found = {
         "python": platform.python_version(),
         "fastapi": fastapi.__version__,
         "sqlalchemy": sqlalchemy.__version__,
         "uvicorn": uvicorn.__version__,
         "sqlite": sqlite3.sqlite_version,
-        "datasette": out([str(BENCH_VENV / "bin" / "datasette"), "--version"]).split()[-1],
-        "wrk": out(["wrk", "-v"]).split(" [")[0].removeprefix("wrk "),
     }
+    # The tools of a whole run, when they are there (a profile needs neither).
+    datasette = BENCH_VENV / "bin" / "datasette"
+    if datasette.exists():
+        found["datasette"] = out([str(datasette), "--version"]).split()[-1]
+    if shutil.which("wrk"):
+        found["wrk"] = out(["wrk", "-v"]).split(" [")[0].removeprefix("wrk ")
+    return found
 
 
 def machine() -> str:
@@ -487,8 +492,11 @@ QUERY_NAMES = {
 }
 
 
-# The section of RESULTS.md that bench/endpoints.py writes: a run of this script keeps it.
+# The sections of RESULTS.md that bench/endpoints.py and bench/profile_dyad.py write: a run
+# of this script keeps them.
 ENDPOINTS_HEADING = "## Every read endpoint at one connection"
+PROFILES_HEADING = "## Where the time goes: profiles"
+KEPT_HEADINGS = (ENDPOINTS_HEADING, PROFILES_HEADING)
 
 
 def section(text: str, heading: str) -> list[str] | None:
@@ -661,10 +669,12 @@ def report(results: dict[str, Any], path: Path) -> None:
             f"| {label} | {checks['q1_total']} | {checks['q2_total']} | {checks['q3_events']} "
             f"| {results[key]['q5_page']} |"
         )
-    kept = section(path.read_text(), ENDPOINTS_HEADING) if path.exists() else None
+    earlier = path.read_text() if path.exists() else ""
+    kept = {heading: section(earlier, heading) for heading in KEPT_HEADINGS}
     path.write_text("\n".join(lines) + "\n")
-    if kept is not None:
-        replace_section(path, ENDPOINTS_HEADING, kept)
+    for heading, body in kept.items():
+        if body is not None:
+            replace_section(path, heading, body)
 
 
 # The goals of the benchmark: Dyad's requests/s over Datasette's on the same run, at least.
