@@ -11,7 +11,7 @@ stays the documented schema, and tests hold the stored documents equal to it aft
 kind of write.
 """
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -137,8 +137,8 @@ _LIVE_DOCUMENT = core_select(_event.c.version, DOCUMENT).where(
 
 
 @cache
-def _lists_of(names: tuple[str, ...], one: bool) -> Executable:
-    """The statement of these lists for the events of the `ids` parameter, after their id.
+def _lists_of(one: bool) -> Executable:
+    """The statement of every list of the events of the `ids` parameter, after their id.
 
     One event gets `= :ids`, since an IN list makes SQLAlchemy render the statement anew at
     every execution (a tenth of the time of a small request).
@@ -148,7 +148,7 @@ def _lists_of(names: tuple[str, ...], one: bool) -> Executable:
         if one
         else _event.c.id.in_(bindparam("ids", expanding=True))
     )
-    return core_select(_event.c.id, *(RELATED[name] for name in names)).where(ids)
+    return core_select(_event.c.id, *RELATED.values()).where(ids)
 
 
 def get_document(session: Session, event_id: str) -> tuple[int, str]:
@@ -196,7 +196,7 @@ def store_documents(session: Session, ids: Iterable[str]) -> None:
             _STORE_DOCUMENT,
             [
                 {"event": event["id"], "json": dumps(event).decode()}
-                for event in load_public(session, rows, related=RELATED)
+                for event in load_public(session, rows)
             ],
         )
 
@@ -207,33 +207,17 @@ def publish(session: Session, events: Sequence[Event]) -> list[EventPublic]:
     return [EventPublic.model_validate(event) for event in load_public(session, events)]
 
 
-def load_public(
-    session: Session,
-    rows: Sequence[Any],
-    fields: set[str] | None = None,
-    *,
-    related: Collection[str] | None = None,
-) -> list[EventDict]:
-    """The public form of these events (rows of the event table, or Event objects).
-
-    One statement reads the related lists (countries, tags, actors, citations, links,
-    linked_from, external_ids) of all of them, only those of the fields wanted when `fields`
-    names some; the dicts then hold those fields alone (a field whose list was not read is
-    built empty, then dropped). `related`, when given, names the lists to read instead, and
-    keeps every field: those of the lists not read are empty.
-    """
-    wanted = fields if related is None else related
-    names = tuple(name for name in RELATED if wanted is None or name in wanted)
+def load_public(session: Session, rows: Sequence[Any]) -> list[EventDict]:
+    """The public form of these events (rows of the event table, or Event objects): one
+    statement reads the related lists (countries, tags, actors, citations, links,
+    linked_from, external_ids) of all of them."""
     lists: dict[str, Sequence[Any]] = {}
-    if rows and names:
+    if rows:
         ids = [row.id for row in rows]
         one = len(ids) == 1
-        result = session.connection().execute(
-            _lists_of(names, one), {"ids": ids[0] if one else ids}
-        )
+        result = session.connection().execute(_lists_of(one), {"ids": ids[0] if one else ids})
         lists = {row[0]: row[1:] for row in result}
-    events = [_public(row, dict(zip(names, lists.get(row.id, ()), strict=False))) for row in rows]
-    return events if related is not None else [only(event, fields) for event in events]
+    return [_public(row, dict(zip(RELATED, lists.get(row.id, ()), strict=False))) for row in rows]
 
 
 def only(event: EventDict, fields: set[str] | None) -> EventDict:

@@ -1,7 +1,7 @@
 """Querying events: pages, streams, counts and facets of the matches of a filter. Knows
 nothing of HTTP; the order lives in ordering.py, the public form in public.py."""
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,9 +30,7 @@ from app.events.ordering import ORDERINGS, Ordering, ordering_for
 from app.events.public import (
     DOCUMENT,
     EVENT_COLUMNS,
-    EventDict,
     items,
-    load_public,
 )
 from app.events.search import frequent
 from app.events.types import PLOVER
@@ -74,21 +72,6 @@ def list_events(session: Session, query: EventQuery) -> tuple[list[Any], str | N
     if len(rows) > query.limit:
         next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[-1][1]))
     return items([row.document for row, _key in page], query.field_set()), next_cursor
-
-
-def iter_events(
-    session: Session,
-    query: EventQuery,
-    *,
-    related: Collection[str] | None = None,
-    batch_size: int = 500,
-) -> Iterator[EventDict]:
-    """Every matching event in order, fetched in keyset batches: constant memory.
-
-    `related` names the related tables to read (see load_public) when a writer needs only some.
-    """
-    for rows in _batches(session, query, EVENT_COLUMNS, batch_size):
-        yield from load_public(session, rows, related=related)
 
 
 def _search_by_date(session: Session, query: EventQuery) -> bool:
