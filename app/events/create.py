@@ -518,30 +518,24 @@ def external_ids_held(session: Session, records: list[EventCreate]) -> dict[tupl
 # readers too).
 
 
-_CREATE_TRIGGER = r"CREATE TRIGGER (\w+)\s+AFTER (.+?) ON (\w+)"
-
-
 def _postgresql_triggers(module: Any) -> list[tuple[str, str, str]]:
     """(table, trigger, events) of each PostgreSQL trigger a derived module creates."""
     return [
         (table, name, events)
         for statement in module.POSTGRESQL_UPGRADE
         for name, events, table in re.findall(
-            r"CREATE TRIGGER (\w+)\s+AFTER (.+?) ON (\w+)", statement
+            r"CREATE TRIGGER (\w+)\s+(?:BEFORE|AFTER) (.+?) ON (\w+)", statement
         )
     ]
 
 
-# The derived tables an import fills batch by batch. On PostgreSQL the last three keep their
-# triggers, which fire row by row.
-_MODULES = (search, dyads, months, counts)
-_SQLITE_MODULES = (*_MODULES, usage, country_months, dyad_actors)
+# The derived tables an import fills batch by batch.
+_MODULES = (search, dyads, months, counts, usage, country_months, dyad_actors)
 
 # The triggers that fire as rows are inserted: SQLite's names, PostgreSQL's (table, name).
+# A PostgreSQL trigger may fire on deletes too: an import's new events delete nothing.
 _INSERT_TRIGGERS: dict[str, list[Any]] = {
-    "sqlite": [
-        name for m in _SQLITE_MODULES for name in m.SQLITE_TRIGGERS if name.endswith("_insert")
-    ],
+    "sqlite": [name for m in _MODULES for name in m.SQLITE_TRIGGERS if name.endswith("_insert")],
     "postgresql": [
         (table, name)
         for m in _MODULES
@@ -590,11 +584,9 @@ def _fill_for_new_events(dialect: str) -> list[str]:
             dialect, f"{new} JOIN event_dyad AS d ON d.event_id = new.value", add=True
         ),
         *counts.fill(events),
-        *(
-            [*usage.fill(events), *country_months.fill(dialect, events), dyad_actors.fill(events)]
-            if dialect == "sqlite"
-            else []
-        ),
+        *usage.fill(events),
+        *country_months.fill(dialect, events),
+        dyad_actors.fill(events),
     ]
 
 

@@ -139,7 +139,10 @@ def fill(events_from: str) -> list[str]:
         " WHERE NOT EXISTS (SELECT 1 FROM event_search_key AS k WHERE k.event_id = e.id)",
         "INSERT INTO event_search (rowid, title, summary, quotes)"
         f" SELECT k.id, {_fold('e.title')}, {_fold('e.summary')}, {_quotes('e.id')}"
-        f" FROM {events_from} JOIN event_search_key AS k ON k.event_id = e.id",
+        f" FROM {events_from} JOIN event_search_key AS k ON k.event_id = e.id"
+        # FTS5 flushes its pending terms to a new segment whenever a rowid comes lower than
+        # the last one written: in key order a batch is one segment, not one per event.
+        " ORDER BY k.id",
     ]
 
 
