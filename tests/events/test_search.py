@@ -728,3 +728,23 @@ def test_a_search_by_date_pages_many_events_of_one_day_by_id_and_follows_new_dat
     assert imported.json()["updated"] == 2
     assert expected()[0] == "m-01" and expected()[-1] == "m-16"
     assert_pages_in_order()
+
+
+def test_postgresql_fold_passes_ascii_through_and_folds_the_rest_as_before(session):
+    # ASCII text skips normalize() (revision a4c7e1f9b3d2): every text folds as it did.
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's fold function; SQLite folds in its tokenizer")
+    before = (
+        "regexp_replace(normalize(translate(t, 'Əə\u0131', 'aai'), NFD),"
+        " '[\\u0300-\\u036f]', '', 'g')"
+    )
+    texts = ["Tehran summit", "", "Bak\u0131 forum", "Gəncə", "Café Şuşa", "ƏLİYEV", "a\u0301"]
+    query = f"SELECT t, event_search_fold(t), {before} FROM unnest(CAST(:texts AS text[])) AS t"
+    rows = session.connection().execute(text(query), {"texts": texts}).all()
+    folded = {t: now for t, now, _ in rows}
+    assert folded == {t: then for t, _, then in rows}
+    assert folded["Tehran summit"] == "Tehran summit"
+    assert folded["Gəncə"] == "Ganca"
+    assert folded["Café Şuşa"] == "Cafe Susa"
+    null = session.connection().execute(text("SELECT event_search_fold(NULL)")).scalar_one()
+    assert null is None
