@@ -282,7 +282,7 @@ class _References:
             _actors(session, {actor.id for new in batch for actor in new.data.actors}),
             _sources(session, {c.source_id for new in batch for c in new.data.citations}),
             external_ids_held(session, [new.data for new in batch]),
-            _live(session, {link.event_id for new in batch for link in new.data.links})
+            live_ids(session, {link.event_id for new in batch for link in new.data.links})
             if links
             else None,
         )
@@ -408,7 +408,7 @@ class _Rows:
 def add_links(session: Session, links: Iterable[tuple[NewEvent, str, str]]) -> list[Problem]:
     """Insert (event, target id, relation) links of new events once all of them exist."""
     pending = list(links)
-    live = _live(session, {target for _new, target, _relation in pending})
+    live = live_ids(session, {target for _new, target, _relation in pending})
     problems = [
         Problem(new.line, new.id, f"link to unknown event {target!r}.")
         for new, target, _relation in pending
@@ -426,7 +426,7 @@ def add_links(session: Session, links: Iterable[tuple[NewEvent, str, str]]) -> l
     return problems
 
 
-def _live(session: Session, ids: set[str]) -> set[str]:
+def live_ids(session: Session, ids: set[str]) -> set[str]:
     """The ids of stored events among these that are not deleted."""
     live: set[str] = set()
     for chunk in _chunks(sorted(ids)):

@@ -8,6 +8,7 @@ them. A record equal to what is stored changes nothing and writes no revision.
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from itertools import islice
@@ -29,6 +30,7 @@ from app.events.create import (
     event_id_for,
     external_ids_held,
     indexed_by_batch,
+    live_ids,
     replace_events,
     store_sources,
 )
@@ -154,15 +156,14 @@ def import_records(
     """Write every record, or none: raises InvalidRecords listing every bad line.
 
     New events go in batch by batch (app.events.create); records of stored events replace them
-    set by set after that, since a record may link to an event further down the file.
+    set by set, BATCH_SIZE at a time, so that memory stays flat over a file of updates.
     The caller commits (or, for a dry run, rolls back) the transaction.
     """
-    with indexed_by_batch(session) as index:
-        run = _Import(session, mode, key_name, index)
+    with _Import(session, mode, key_name) as run:
         for batch in _batches(records, BATCH_SIZE):
             run.add(batch)
         run.create_waiting()
-    return run.finish()
+        return run.finish()
 
 
 T = TypeVar("T")
@@ -175,16 +176,37 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 class _Import:
-    """One import in progress: what has been written, and what waits for the end."""
+    """One import in progress: what has been written, and what waits.
 
-    def __init__(
-        self, session: Session, mode: Mode, key_name: str | None, index: IndexNewEvents
-    ) -> None:
-        self.session, self.mode, self.key_name, self.index = session, mode, key_name, index
+    New events are indexed batch by batch with the insert triggers set aside
+    (app.events.create.indexed_by_batch); updates run with the triggers in place, so the
+    triggers go back before each round of updates and aside again for the next new events.
+    """
+
+    def __init__(self, session: Session, mode: Mode, key_name: str | None) -> None:
+        self.session, self.mode, self.key_name = session, mode, key_name
         self.report = ImportReport()
-        self.updates: list[NewEvent] = []  # records of stored events
+        self.updates: list[NewEvent] = []  # records of stored events, in the file's order
         self.waiting: list[NewEvent] = []  # citing sources that a later record may give
         self.links: list[tuple[NewEvent, str, str]] = []
+        self._indexing = ExitStack()
+        self._index: IndexNewEvents | None = None
+
+    def __enter__(self) -> "_Import":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._triggers_back()
+
+    def _triggers_back(self) -> None:
+        self._indexing.close()
+        self._index = None
+
+    def _indexed(self) -> IndexNewEvents:
+        """What indexes new events, the insert triggers set aside: before they are written."""
+        if self._index is None:
+            self._index = self._indexing.enter_context(indexed_by_batch(self.session))
+        return self._index
 
     def add(self, batch: Iterable[tuple[int, Any]]) -> None:
         batch = list(batch)
@@ -215,6 +237,8 @@ class _Import:
             cited = all(c.source_id in stored for c in record.data.citations)
             (ready if cited else self.waiting).append(record)
         self._create(ready)
+        if len(self.updates) >= BATCH_SIZE:
+            self._update(final=False)
 
     def _current(self, ids: list[str]) -> dict[str, Current]:
         """The stored live events of these ids, as a CSV row changes them."""
@@ -233,17 +257,12 @@ class _Import:
         self._create(self.waiting)
 
     def finish(self) -> ImportReport:
-        """Links, then updates of stored events: once every new event exists and is indexed."""
+        """Links, then the updates left: once every new event exists and is indexed."""
+        self._triggers_back()
         for problem in add_links(self.session, self.links):
             self._refuse(problem.line, problem.id, problem.problem)
-        for batch in _rounds(self.updates):
-            changed, problems = replace_events(
-                self.session, batch, key_name=self.key_name, now=utcnow()
-            )
-            for problem in problems:
-                self._refuse(problem.line, problem.id, problem.problem)
-            self.report.updated += len(changed)
-            self.report.unchanged += len(batch) - len(changed) - len(problems)
+        self.links = []
+        self._update(final=True)
         errors = self.report.errors
         if errors:
             errors.sort(key=lambda error: error["line"])
@@ -252,6 +271,35 @@ class _Import:
                 f"{len(errors)} of the records {verb} invalid: nothing was imported.", errors=errors
             )
         return self.report
+
+    def _update(self, *, final: bool) -> None:
+        """Replace stored events with the records of them gathered. Before the `final`
+        round, an update waits (with every later one of its event) while it links to an
+        event not yet written, or its event is not yet written or still waits for its own
+        links: a record may name an event further down the file."""
+        self._triggers_back()  # updates rely on them
+        updates, self.updates = self.updates, []
+        if not final:
+            links = {new.id for new, _target, _relation in self.links}
+            named = {new.id for new in updates} | {
+                link.event_id for new in updates for link in new.data.links
+            }
+            live = live_ids(self.session, named)
+            waiting: set[str] = set()
+            for new in updates:
+                targets = {link.event_id for link in new.data.links}
+                if new.id in waiting or new.id in links or not {new.id, *targets} <= live:
+                    waiting.add(new.id)
+                    self.updates.append(new)
+            updates = [new for new in updates if new.id not in waiting]
+        for batch in _rounds(updates):
+            changed, problems = replace_events(
+                self.session, batch, key_name=self.key_name, now=utcnow()
+            )
+            for problem in problems:
+                self._refuse(problem.line, problem.id, problem.problem)
+            self.report.updated += len(changed)
+            self.report.unchanged += len(batch) - len(changed) - len(problems)
 
     def _refuse(self, line: int, event_id: str | None, problem: str) -> None:
         self.report.errors.append({"line": line, "id": event_id, "problem": problem})
@@ -296,12 +344,13 @@ class _Import:
     def _create(self, new: list[NewEvent]) -> None:
         if not new:
             return
+        index = self._indexed()
         problems = create_events(self.session, new, key_name=self.key_name, now=utcnow())
         refused = {problem.line for problem in problems}
         for problem in problems:
             self._refuse(problem.line, problem.id, problem.problem)
         created = [n for n in new if n.line not in refused]
-        self.index([n.id for n in created])
+        index([n.id for n in created])
         self.report.created += len(created)
         self.links += [
             (n, link.event_id, link.relation.value) for n in created for link in n.data.links

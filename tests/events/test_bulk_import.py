@@ -177,6 +177,60 @@ def test_a_record_repeated_in_one_file_updates_the_event_its_first_line_created(
     assert versions == [1, 2]
 
 
+def test_updates_go_in_rounds_as_the_file_is_read_each_waiting_for_what_it_names(
+    session, monkeypatch
+):
+    """Memory stays flat over a file of updates: they are written BATCH_SIZE at a time, not
+    held to the end; one that names an event further down waits, and so do the later
+    updates of its event, which keep the file's order."""
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    calls: list[str] = []
+    for name in ("create_events", "replace_events"):
+        real = getattr(imports, name)
+
+        def spy(session: Session, batch: Any, *args: Any, _real: Any = real, **kw: Any) -> Any:
+            calls.append(" ".join(new.id for new in batch))
+            return _real(session, batch, *args, **kw)
+
+        monkeypatch.setattr(imports, name, spy)
+    stored = [make_event(session, id=f"stored-{n}").id for n in range(4)]
+    base = {"date": "2014-05", "countries": ["AZE", "IRN"], "type": "consult"}
+    records = [
+        base | {"id": stored[0], "title": "Stored 0, changed"},
+        base
+        | {
+            "id": stored[1],
+            "title": "Stored 1, first",
+            "links": [{"event_id": "late", "relation": "follows"}],
+        },
+        base | {"id": stored[2], "title": "Stored 2, changed"},
+        base
+        | {
+            "id": "early",
+            "title": "Early",
+            "links": [{"event_id": stored[3], "relation": "responds_to"}],
+        },
+        base | {"id": stored[1], "title": "Stored 1, last"},
+        base | {"id": "early", "title": "Early, changed"},  # and its link gone
+        base | {"id": "late", "title": "Late"},
+        base | {"id": stored[3], "title": "Stored 3, changed"},
+    ]
+    report = import_records(session, enumerate(records, start=1))
+    assert (report.created, report.updated, report.errors) == (2, 6, [])
+    # Stored 0 and 2 were written before the file's last new event was.
+    assert calls.index(stored[0]) < calls.index(stored[2]) < calls.index("late")
+    titles = dict(session.exec(select(Event.id, Event.title)).all())
+    assert titles[stored[1]] == "Stored 1, last"  # after its first update, not before
+    assert titles["early"] == "Early, changed"
+    assert [e.title for e in publish(session, [session.get(Event, stored[1])])] == [
+        "Stored 1, last"
+    ]
+    links = {e.id: e.links for e in publish(session, [session.get(Event, "early")])}
+    assert links == {"early": []}  # the update came after the record's own links
+    assert_counts_are_right(session)
+    assert_index_is_right(session.connection())
+
+
 def test_ndjson_is_read_line_by_line_with_its_line_numbers():
     stream = io.BytesIO(b'\xef\xbb\xbf{"a": 1}\n\n{"b": 2}\n{broken\n')
     read = list(imports.read_records(stream, InputFormat.ndjson))
