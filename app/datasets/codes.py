@@ -34,6 +34,7 @@ class Reason(StrEnum):
     not_found = "event not imported"
     deleted = "event deleted in Dyad"
     older = "older than the stored event"
+    full = "event cites the most sources it may"
 
 
 class Skip(Exception):

@@ -8,23 +8,25 @@ cites (app.datasets.service gathers those). Other datasets' rows rewrite what th
 gives and keep what was added since (`with_additions`).
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from app.datasets.rows import STAMP, Row
-from app.events.models import EventPublic
+from app.events.models import MAX_CITATIONS, EventPublic
 from app.events.writes import writable
 from app.sources.models import normalise_url
 
 
-def merged(batch: list[Row]) -> list[Row]:
+def merged(batch: list[Row], full: Callable[[int, str], None]) -> list[Row]:
     """Rows of one event (the same id) as one row: the first, with the others' citations
-    and actors added."""
+    and actors added; `full(line, event id)` is told of each source a row cites that its
+    event, holding MAX_CITATIONS, has no room for."""
     events: dict[str, Row] = {}
     for row in batch:
         first = events.setdefault(row.body["id"], row)
         if first is not row:
-            add_citations(first.body, row.body["citations"])
+            for _ in range(add_citations(first.body, row.body["citations"])):
+                full(row.line, row.body["id"])
             known = {(a["id"], a["role"]) for a in first.body["actors"]}
             first.body["actors"] += [
                 a for a in row.body["actors"] if (a["id"], a["role"]) not in known
@@ -35,18 +37,22 @@ def merged(batch: list[Row]) -> list[Row]:
 
 def add_citations(
     body: dict[str, Any], citations: list[dict[str, Any]], *, join: bool = True
-) -> None:
-    """Cite each new source once; with `join`, a source cited already names the row in its
-    locator too."""
+) -> int:
+    """Cite each new source once, up to MAX_CITATIONS in all: how many found no room. With
+    `join`, a source cited already names the row in its locator too."""
     cited = {normalise_url(c["source"]["url"]): c for c in body["citations"] if "source" in c}
+    left_out = 0
     for citation in citations:
         same = cited.get(normalise_url(citation["source"]["url"]))
-        if same is None:
+        if same is None and len(body["citations"]) >= MAX_CITATIONS:
+            left_out += 1
+        elif same is None:
             body["citations"].append(citation)
             cited[normalise_url(citation["source"]["url"])] = citation
         elif join and citation["locator"] not in same["locator"]:
             joined = f"{same['locator']}; {citation['locator']}"
             same["locator"] = joined if len(joined) <= 200 else same["locator"]
+    return left_out
 
 
 def stamps(event: EventPublic) -> Iterator[int]:

@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from http import HTTPStatus
 from itertools import chain, islice
 from typing import IO, Any
@@ -27,7 +28,7 @@ from app.datasets.codes import Reason
 from app.datasets.merging import add_citations, merged, stamps, with_additions
 from app.datasets.models import DatasetFormat
 from app.datasets.rows import Row, Skipped, open_text
-from app.events.models import Citation, Event, EventExternalId, EventPublic
+from app.events.models import MAX_CITATIONS, Citation, Event, EventExternalId, EventPublic
 from app.events.public import publish
 from app.events.writes import delete_event, writable
 from app.imports.models import Mode
@@ -150,7 +151,9 @@ def _import_files(
             parsed = READERS[fmt](text)
         for batch in _batches(_counted(name, parsed, report, strict)):
             additions = pending if fmt in MERGED else None
-            rows = _kept(session, name, merged(batch) if additions else batch, report, additions)
+            if additions is not None:
+                batch = merged(batch, partial(_full, report, name))
+            rows = _kept(session, name, batch, report, additions)
             ensure_actors(session, [body for row in rows for body in row.actors])
             _write(session, [(row.line, row.body) for row in rows], report, mode, key_name)
             if len(pending.records) >= BATCH_SIZE or pending.added >= 10 * BATCH_SIZE:
@@ -170,24 +173,28 @@ class _Additions:
     added: int = 0  # citations gathered: at most 10 * BATCH_SIZE wait
     unchanged: set[str] = field(default_factory=set)  # the events counted unchanged
 
-    def add(self, line: int, event: EventPublic, body: dict[str, Any]) -> bool:
-        """Gather what `body` cites that `event` does not; False if that is nothing."""
+    def add(self, line: int, event: EventPublic, body: dict[str, Any]) -> tuple[bool, int]:
+        """Gather what `body` cites that `event` does not, as room allows (MAX_CITATIONS):
+        whether anything is, and how many found no room."""
         waiting = event.id in self.records
         if not waiting:
             self.records[event.id] = (line, writable(event))
             self.cited[event.id] = {citation.source.url for citation in event.citations}
         record, cited = self.records[event.id][1], self.cited[event.id]
         before = len(record["citations"])
+        left_out = 0
         for citation in body["citations"]:
             url = normalise_url(citation["source"]["url"])
-            if url not in cited:
+            if url not in cited and len(record["citations"]) >= MAX_CITATIONS:
+                left_out += 1
+            elif url not in cited:
                 cited.add(url)
                 record["citations"].append(citation)
                 self.added += 1
         if waiting or len(record["citations"]) > before:
-            return True
+            return True, left_out
         del self.records[event.id], self.cited[event.id]
-        return False
+        return False, left_out
 
     def taken(self) -> list[tuple[int, dict[str, Any]]]:
         records = list(self.records.values())
@@ -264,7 +271,10 @@ def _kept(
                 report.skip(name, Skipped(row.line, Reason.older, event_id))
                 continue
             if additions is not None:
-                if not additions.add(row.line, live[event_id], row.body):
+                added, left_out = additions.add(row.line, live[event_id], row.body)
+                for _ in range(left_out):
+                    _full(report, name, row.line, event_id)
+                if not added:
                     # Nothing new: spare the import its comparison, and count the event once.
                     report.unchanged += event_id not in additions.unchanged
                     additions.unchanged.add(event_id)
@@ -273,6 +283,12 @@ def _kept(
                 row.body = with_additions(row.body, live[event_id])
         kept.append(row)
     return kept
+
+
+def _full(report: DatasetReport, name: str, line: int, event_id: str) -> None:
+    """A source that a row cites for an event citing MAX_CITATIONS already: counted, not cited
+    (each GDELT row cites one article)."""
+    report.skip(name, Skipped(line, Reason.full, event_id))
 
 
 def _stored(
@@ -326,7 +342,8 @@ def _mentioned(
                     records[event_id][1]["citations"], events[event_id].citations, strict=True
                 )
             ]
-        add_citations(records[event_id][1], [citation], join=False)
+        if add_citations(records[event_id][1], [citation], join=False):
+            _full(report, name, line, event_id)
     return [(line, _by_id(record)) for line, record in records.values()]
 
 

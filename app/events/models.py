@@ -470,6 +470,10 @@ class Link(BaseModel):
     )
 
 
+# The most citations an event may have (and a dataset's merged event is given).
+MAX_CITATIONS = 200
+
+
 class EventCreate(EventBase):
     model_config = {"extra": "forbid"}
 
@@ -509,7 +513,7 @@ class EventCreate(EventBase):
     )
     citations: list[CitationCreate] = Field(
         default=[],
-        max_length=200,
+        max_length=MAX_CITATIONS,
         description="The sources that report or dispute it; none makes it `unsourced`.",
         schema_extra={
             "examples": [

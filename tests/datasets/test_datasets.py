@@ -21,7 +21,7 @@ from app.datasets.service import (
     UnreadableFile,
     import_dataset,
 )
-from app.events.models import Citation, Event, EventExternalId
+from app.events.models import MAX_CITATIONS, Citation, Event, EventExternalId
 from app.events.public import get_event
 from app.keys.models import Scope
 from app.keys.service import create_key
@@ -511,3 +511,42 @@ def test_mentions_find_a_row_merged_into_another_rows_citation(session, tmp_path
         (article, "GLOBALEVENTID 1171598900; GLOBALEVENTID 1171598901"),
         ("https://apa.az/x", "mention, confidence 90%, tone 2.0"),
     ]
+
+
+def test_an_event_reported_by_more_articles_than_it_may_cite_keeps_the_first_and_counts_the_rest(
+    session, tmp_path
+):
+    """A busy day's summit: 205 rows of one event in one file, 3 more in a later one, and
+    mentions of it. It cites MAX_CITATIONS articles; every other row is counted, by reason,
+    and the import goes on (one failing event would otherwise refuse the whole file)."""
+    first = (DATA / GDELT).read_text().splitlines()[0].split("\t")
+
+    def rows(start: int, count: int) -> str:
+        lines = []
+        for n in range(start, start + count):
+            cells = list(first)
+            cells[0], cells[60] = str(1171600000 + n), f"https://news{n}.example/visit"
+            lines.append("\t".join(cells))
+        return "\n".join(lines) + "\n"
+
+    (tmp_path / "20240519153000.export.CSV").write_text(rows(0, 205))
+    (tmp_path / "20240519154500.export.CSV").write_text(rows(205, 3))
+    report = import_dataset(session, DatasetFormat.gdelt, opened([tmp_path]))
+    assert (report.rows, report.created, report.updated) == (208, 1, 0)
+    assert report.skipped == {"event cites the most sources it may": 8}
+    summit = gdelt(session, 1171600000)
+    assert MAX_CITATIONS == 200
+    assert [c["locator"] for c in summit["citations"]] == [
+        f"GLOBALEVENTID {1171600000 + n}" for n in range(MAX_CITATIONS)
+    ]
+    mentions = [
+        [str(1171600000), "20240519153000", "20240519161500", "1", "apa.az", "https://apa.az/x"]
+    ]
+    rest = ["3", "120", "200", "150", "1", "90", "2400", "2.0", "", ""]
+    (tmp_path / "day.mentions.CSV").write_text("\t".join(mentions[0] + rest) + "\n")
+    mentioned = import_dataset(
+        session, DatasetFormat.gdelt_mentions, opened([tmp_path / "day.mentions.CSV"])
+    )
+    assert (mentioned.updated, mentioned.unchanged) == (0, 1)
+    assert mentioned.skipped == {"event cites the most sources it may": 1}
+    assert len(gdelt(session, 1171600000)["citations"]) == MAX_CITATIONS
