@@ -3,6 +3,8 @@ the values of one request never leak into the next, and the statements do not gr
 
 from typing import Any
 
+from sqlmodel import Session
+
 from app.events import service
 from tests.factories import make_event
 
@@ -12,7 +14,7 @@ def ids(response: Any) -> list[str]:
     return [item["id"] for item in response.json()["items"]]
 
 
-def _events(session):
+def _events(session: Session) -> None:
     for n, (countries, date, kind) in enumerate(
         [
             (["AZE", "IRN"], "2010-03-01", "reject"),
