@@ -8,8 +8,8 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import metrics
@@ -56,10 +56,7 @@ class ExchangeMiddleware:
             nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers["X-Request-ID"] = current
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
+                message["headers"] = _with_headers(message.get("headers", ()), current)
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 answered = time.perf_counter()
@@ -71,6 +68,21 @@ class ExchangeMiddleware:
             metrics.observe(scope, root_path, status, (answered or ended) - started)
             _log(scope, status, round((ended - started) * 1000, 2))
             request_id.reset(token)
+
+
+RawHeaders = list[tuple[bytes, bytes]]
+_REQUEST_ID = b"x-request-id"
+_SECURITY = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+
+def _with_headers(headers: Iterable[tuple[bytes, bytes]], current: str) -> RawHeaders:
+    """An answer's headers with the request id (instead of any the app set) and each security
+    header the app did not set: one pass over the raw pairs, not one per name."""
+    kept = [(name, value) for name, value in headers if name.lower() != _REQUEST_ID]
+    present = {name.lower() for name, _value in kept}
+    kept.append((_REQUEST_ID, current.encode("latin-1")))
+    kept.extend(pair for pair in _SECURITY if pair[0] not in present)
+    return kept
 
 
 def _log(scope: Scope, status: int, duration_ms: float) -> None:

@@ -12,7 +12,6 @@ import time
 import limits
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -84,9 +83,13 @@ class RateLimitMiddleware:
             await response(scope, receive, send)
             return
 
+        # Appended as they are: no answer of the app sets these names itself (MutableHeaders
+        # would look for each in every answer's headers first).
+        encoded = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).update(headers)
+                message["headers"] = [*message.get("headers", ()), *encoded]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -7,7 +7,7 @@ takes this model, so a filter means the same thing everywhere.
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -18,7 +18,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from sqlalchemy import ColumnElement, exists, func
+from sqlalchemy import ColumnElement, bindparam, exists, func
 from sqlmodel import col, select
 
 from app.core.countries import CountryCode, to_alpha3
@@ -176,19 +176,47 @@ class Filters(BaseModel):
         """The names of the filters this query sets (EventFilter's fields, not paging)."""
         return {name for name in EventFilter.model_fields if getattr(self, name) not in (None, [])}
 
-    def conditions(self, *, walk_search: bool = False) -> list[ColumnElement[bool]]:
+    def parameters(self) -> dict[str, Any]:
+        """The values of the filters given, by the names their SQL parameters take.
+
+        conditions() reads every value from here, so that a page's statement can be built
+        once per shape (which names are present) and run with each request's values.
+        """
+        values: dict[str, Any] = {
+            "type": self.type,
+            "status": self.status,
+            "first_day": self.first_day,
+            "last_day": self.last_day,
+            "tone_min": self.tone_min,
+            "tone_max": self.tone_max,
+            "countries": self.countries(),
+            "actor": self.actor,
+            "tag": self.tag,
+            "source": self.source,
+            "publisher": [name.lower() for name in self.publisher],
+            "updated_since": self.updated_since,
+        }
+        if self.dyad is not None:
+            values["country_a"], values["country_b"] = self.dyad_countries()
+        return {name: value for name, value in values.items() if value not in (None, [])}
+
+    def conditions(
+        self, *, walk_search: bool = False, bound: bool = False
+    ) -> list[ColumnElement[bool]]:
         """The SQL conditions on `event` for these filters (soft-deleted events never match).
 
         A dyad reads its index, event_dyad (live events only), joined to the events: the
         database then walks that pair's rows alone, rather than testing every event.
         `walk_search`: `q` has many matches (search.frequent): see search.matches.
+        `bound`: each value is a named parameter (parameters() gives them), not written in.
         """
+        given = _Given(self.parameters(), bound)
         if self.dyad is None:
-            where = [col(Event.deleted_at).is_(None), *self._copied(Event)]
+            where = [col(Event.deleted_at).is_(None), *_copied(Event, given)]
         else:
-            where = [*self.pair(), *self._copied(EventDyad)]
+            where = [*_pair(given), *_copied(EventDyad, given)]
             where.append(col(EventDyad.event_id) == col(Event.id))
-        return where + self._uncopied(walk_search)
+        return where + self._uncopied(given, walk_search)
 
     def aggregated(self) -> tuple[Rows, list[ColumnElement[bool]]]:
         """The table to count matching events over (timelines, relations), and its conditions.
@@ -197,66 +225,87 @@ class Filters(BaseModel):
         the index alone: event_dyad has one row per matching event and every column that
         aggregates read, so the events are never read. Otherwise the events and conditions().
         """
-        if self.dyad is not None and not self._uncopied():
-            return EventDyad, [*self.pair(), *self._copied(EventDyad)]
+        given = _Given(self.parameters(), bound=False)
+        if self.dyad is not None and not self._uncopied(given):
+            return EventDyad, [*_pair(given), *_copied(EventDyad, given)]
         return Event, self.conditions()
-
-    def pair(self) -> list[ColumnElement[bool]]:
-        """The dyad's rows of its index, event_dyad."""
-        a, b = self.dyad_countries()
-        return [col(EventDyad.country_a) == a, col(EventDyad.country_b) == b]
 
     def dyad_countries(self) -> tuple[str, str]:
         """The dyad's two countries, in the order that tables keyed by pair hold them."""
         assert self.dyad is not None
         return countries_of(self.dyad)
 
-    def _copied(self, rows: Rows) -> list[ColumnElement[bool]]:
-        """The conditions on the columns that event_dyad copies from the event."""
-        where: list[ColumnElement[bool]] = []
-        if self.type:
-            where.append(col(rows.type).in_(self.type))
-        if self.status:
-            where.append(col(rows.status).in_(self.status))
-        if self.first_day:
-            where.append(col(rows.date_upper) >= self.first_day)
-        if self.last_day:
-            where.append(col(rows.date_lower) <= self.last_day)
-        if self.tone_min is not None:
-            where.append(col(rows.tone) >= self.tone_min)
-        if self.tone_max is not None:
-            where.append(col(rows.tone) <= self.tone_max)
-        return where
-
-    def _uncopied(self, walk_search: bool = False) -> list[ColumnElement[bool]]:
+    def _uncopied(self, given: "_Given", walk_search: bool = False) -> list[ColumnElement[bool]]:
         """The conditions that only the event and its related tables answer."""
         where: list[ColumnElement[bool]] = []
         if self.search is not None:
             where.append(matches(col(Event.id), self.search, walk=walk_search))
-        if self.countries():
-            where.append(_involves(*self.countries()))
-        if self.actor:
-            where.append(_has(EventActor, col(EventActor.actor_id).in_(self.actor)))
-        if self.tag:
-            where.append(_has(EventTag, col(EventTag.tag).in_(self.tag)))
-        if self.source:
-            where.append(_has(Citation, col(Citation.source_id).in_(self.source)))
-        if self.publisher:
-            publishers = [name.lower() for name in self.publisher]
+        if "countries" in given:
+            where.append(_involves(given["countries"]))
+        if "actor" in given:
+            where.append(_has(EventActor, col(EventActor.actor_id).in_(given["actor"])))
+        if "tag" in given:
+            where.append(_has(EventTag, col(EventTag.tag).in_(given["tag"])))
+        if "source" in given:
+            where.append(_has(Citation, col(Citation.source_id).in_(given["source"])))
+        if "publisher" in given:
             where.append(
                 exists(
                     select(col(Citation.id))
                     .join(Source, col(Source.id) == col(Citation.source_id))
                     .where(
                         col(Citation.event_id) == col(Event.id),
-                        func.lower(col(Source.publisher)).in_(publishers),
+                        func.lower(col(Source.publisher)).in_(given["publisher"]),
                     )
                     .correlate(Event)
                 )
             )
-        if self.updated_since is not None:
-            where.append(col(Event.updated_at) >= self.updated_since)
+        if "updated_since" in given:
+            where.append(col(Event.updated_at) >= given["updated_since"])
         return where
+
+
+class _Given:
+    """The filters given (Filters.parameters()), each as the SQL of its value: the value
+    itself, or with `bound` a parameter of its name, the value to be given when run."""
+
+    def __init__(self, values: dict[str, Any], bound: bool) -> None:
+        self.values = values
+        self.bound = bound
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.values
+
+    def __getitem__(self, name: str) -> Any:
+        value = self.values[name]
+        if not self.bound:
+            return value
+        return bindparam(name, expanding=isinstance(value, list))
+
+
+def _pair(given: _Given) -> list[ColumnElement[bool]]:
+    return [
+        col(EventDyad.country_a) == given["country_a"],
+        col(EventDyad.country_b) == given["country_b"],
+    ]
+
+
+def _copied(rows: Rows, given: _Given) -> list[ColumnElement[bool]]:
+    """The conditions on the columns that event_dyad copies from the event."""
+    where: list[ColumnElement[bool]] = []
+    if "type" in given:
+        where.append(col(rows.type).in_(given["type"]))
+    if "status" in given:
+        where.append(col(rows.status).in_(given["status"]))
+    if "first_day" in given:
+        where.append(col(rows.date_upper) >= given["first_day"])
+    if "last_day" in given:
+        where.append(col(rows.date_lower) <= given["last_day"])
+    if "tone_min" in given:
+        where.append(col(rows.tone) >= given["tone_min"])
+    if "tone_max" in given:
+        where.append(col(rows.tone) <= given["tone_max"])
+    return where
 
 
 class EventFilter(Filters):
@@ -273,7 +322,7 @@ class EventFilter(Filters):
         return self.country
 
 
-def _involves(*countries: str) -> ColumnElement[bool]:
+def _involves(countries: Any) -> ColumnElement[bool]:
     return _has(EventCountry, col(EventCountry.country).in_(countries))
 
 

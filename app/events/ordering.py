@@ -14,7 +14,17 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Subquery, and_, bindparam, func, inspect, literal, or_, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Subquery,
+    and_,
+    bindparam,
+    func,
+    inspect,
+    or_,
+    tuple_,
+)
 from sqlalchemy import Select as CoreSelect
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
@@ -83,8 +93,8 @@ class Ordering:
     keys: tuple[SortKey, ...]
     # For an order by search rank: the matches of `q` (event_id, rank), joined to the events.
     hits: Subquery | None = None
-    # Where in the order the matches can begin, when the filters alone leave it open.
-    start: ColumnElement[bool] | None = None
+    # A dyad's walk by date: the first day its matches can begin on (see _in_dyad).
+    start: date | None = None
 
     def select(self, columns: Sequence[ColumnElement[Any]]) -> Select[*tuple[Any, ...]]:
         """Rows of these columns (of the event table) with the values of their sort key after
@@ -108,11 +118,11 @@ class Ordering:
         except (ValueError, TypeError):
             raise BadRequest("Invalid cursor: pass the next_cursor of a previous page.") from None
 
-    def after(self, values: list[Any]) -> ColumnElement[bool]:
-        """Rows strictly after the cursor's position, in this order."""
-        parsed = self.position(values)
+    def after(self) -> ColumnElement[bool]:
+        """Rows strictly after the position in the parameters after_0, after_1, … (whose
+        values after_parameters() gives), in this order."""
         columns = [key.column for key in self.keys]
-        position = [literal(v, c.type) for c, v in zip(columns, parsed, strict=True)]
+        position = [bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(columns)]
         directions = {key.descending for key in self.keys}
         if len(directions) == 1:  # one direction: a row comparison, which an index can serve
             key, at = tuple_(*columns), tuple_(*position)
@@ -128,6 +138,14 @@ class Ordering:
                 for i in range(len(columns))
             )
         )
+
+    def after_parameters(self, values: list[Any]) -> dict[str, Any]:
+        """The parameters of after() for a cursor's values, checked: BadRequest for garbage."""
+        return {f"after_{i}": value for i, value in enumerate(self.position(values))}
+
+    def starting(self) -> ColumnElement[bool]:
+        """A dyad's rows from `start` on, in the parameter `start`."""
+        return col(EventDyad.date_lower) >= bindparam("start", type_=Date)
 
     def order_by(self) -> list[ColumnElement[Any]]:
         return [key.column.desc() if key.descending else key.column.asc() for key in self.keys]
@@ -194,7 +212,7 @@ def _in_dyad(session: Session, ordering: Ordering, query: EventQuery) -> Orderin
     long = session.connection().execute(_longest_span(), {"a": a, "b": b}).scalar()
     longest = max(YEAR_SPAN_DAYS, long or 0)
     earliest = first - timedelta(days=min(longest, (first - date.min).days))
-    return replace(ordering, start=col(EventDyad.date_lower) >= earliest)
+    return replace(ordering, start=earliest)
 
 
 @cache  # built once, the dyad bound on each use: building it cost more than running it

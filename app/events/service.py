@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
+    bindparam,
     func,
 )
 from sqlmodel import Session, col, select
@@ -27,32 +29,25 @@ from app.events.models import (
     VocabularyCount,
 )
 from app.events.ordering import ORDERINGS, Ordering, ordering_for
-from app.events.public import (
-    DOCUMENT,
-    EVENT_COLUMNS,
-    items,
-)
+from app.events.public import DOCUMENT, items
 from app.events.search import frequent
 from app.events.types import PLOVER
 from app.sources.models import Source
 
 
-def _conditions(
-    session: Session, query: EventQuery, ordering: Ordering, page: int
-) -> list[ColumnElement[bool]]:
-    """The query's conditions, for pages of `page` events in this order.
+def _walks_search(session: Session, query: EventQuery, ordering: Ordering, page: int) -> bool:
+    """Whether a search finds a page of `page` events by walking an index (search.matches).
 
     A search with many matches and no other filter, in an order of the event table's indexes
     (not by relevance), walks that index and keeps the matches (search.frequent). Another
     filter could make the matches rare again, and the walk long.
     """
-    walk = (
+    return (
         query.search is not None
         and query.filters_given() == {"q"}
         and ordering.hits is None
         and frequent(session.connection(), query.search, page)
     )
-    return query.conditions(walk_search=walk)
 
 
 def list_events(session: Session, query: EventQuery) -> tuple[list[Any], str | None]:
@@ -65,8 +60,8 @@ def list_events(session: Session, query: EventQuery) -> tuple[list[Any], str | N
     after = None
     if query.cursor:
         after = decode_cursor(query.cursor, query.sort, len(ordering.keys))
-    where = _conditions(session, query, ordering, query.limit)
-    rows = _page(session, where, ordering, after, query.limit + 1, [DOCUMENT])
+    walk = _walks_search(session, query, ordering, query.limit)
+    rows = _page(session, query, walk, ordering, after, query.limit + 1, [DOCUMENT])
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit:
@@ -154,41 +149,63 @@ def _batches(
 ) -> Iterator[list[Any]]:
     """The matching events' rows of these columns in order, a keyset batch at a time."""
     ordering = ordering_for(session, query)
-    where = _conditions(session, query, ordering, batch_size)
+    walk = _walks_search(session, query, ordering, batch_size)
     after: list[Any] | None = None
     while True:
-        rows = _page(session, where, ordering, after, batch_size, columns)
+        rows = _page(session, query, walk, ordering, after, batch_size, columns)
         yield [row for row, _key in rows]
         if len(rows) < batch_size:
             return
         after = ordering.cursor_values(rows[-1][1])
 
 
+# A page's statement for each shape of query that has no search: built once, run with each
+# request's values (building and keying a statement cost more than running it). The shapes
+# are the combinations of filters, orders and columns that exist: a few hundred at most.
+_PAGE_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+
+
 def _page(
     session: Session,
-    where: list[ColumnElement[bool]],
+    query: EventQuery,
+    walk_search: bool,
     ordering: Ordering,
     after: list[Any] | None,
     limit: int,
-    columns: Sequence[ColumnElement[Any]] | None = None,
+    columns: Sequence[ColumnElement[Any]],
 ) -> list[tuple[Any, list[Any]]]:
-    """Rows (of the event table, or of these columns) in order, each with its sort key's values.
-
-    The rows keep the sort key after their columns: the event table's are read by name.
-    """
-    columns = EVENT_COLUMNS if columns is None else columns
-    statement = ordering.select(columns)
+    """Rows of these columns in order, each with its sort key's values (the rows keep the
+    sort key after their columns)."""
+    parameters = query.parameters()
     if after is not None:
-        # Before the filters: of two bounds on one side of an index, SQLite seeks to the first
-        # written, and `from`, `to` or `start` would have it walk every page before the cursor.
-        statement = statement.where(ordering.after(after))
-    statement = statement.where(*where)
+        parameters |= ordering.after_parameters(after)  # a 400 for a cursor's garbage first
     if ordering.start is not None:
-        statement = statement.where(ordering.start)
-    statement = statement.order_by(*ordering.order_by()).limit(limit)
+        parameters["start"] = ordering.start
+    parameters["limit"] = limit
+
+    def build() -> Select[Any]:
+        statement = ordering.select(columns)
+        if after is not None:
+            # Before the filters: of two bounds on one side of an index, SQLite seeks to the
+            # first written, and `from`, `to` or `start` would have it walk every page before
+            # the cursor.
+            statement = statement.where(ordering.after())
+        statement = statement.where(*query.conditions(walk_search=walk_search, bound=True))
+        if ordering.start is not None:
+            statement = statement.where(ordering.starting())
+        return statement.order_by(*ordering.order_by()).limit(bindparam("limit"))
+
+    if query.search is None and ordering.hits is None:
+        # The order, the columns and the parameters' names (in the order they were added).
+        shape = (query.sort, tuple(columns), *parameters)
+        statement = _PAGE_STATEMENTS.get(shape)
+        if statement is None:
+            statement = _PAGE_STATEMENTS[shape] = build()
+    else:  # the search's text is written into its SQL
+        statement = build()
     width = len(columns)
     # A Core result, as load_public reads: plain rows, without the ORM's handling of them.
-    rows = session.connection().execute(statement).all()
+    rows = session.connection().execute(statement, parameters).all()
     return [(row, list(row[width:])) for row in rows]
 
 
