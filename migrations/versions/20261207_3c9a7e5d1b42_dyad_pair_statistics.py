@@ -1,7 +1,7 @@
 """PostgreSQL's planner learns which country pairs are frequent in event_dyad
 
 Revision ID: 3c9a7e5d1b42
-Revises: f1b8d4e6a2c7
+Revises: a4c7e1f9b3d2
 Create Date: 2026-12-07 19:00:00.000000
 
 A dyad's page (`dyad=AZE-IRN&from=2010&to=2015`) should walk the pair's rows of event_dyad in
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "3c9a7e5d1b42"
-down_revision: str | None = "f1b8d4e6a2c7"
+down_revision: str | None = "a4c7e1f9b3d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
