@@ -18,7 +18,7 @@ from http import HTTPStatus
 from itertools import chain, islice
 from typing import IO, Any
 
-from sqlalchemy import select, true, tuple_
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.actors.service import ensure_actors
@@ -28,7 +28,8 @@ from app.datasets.codes import Reason
 from app.datasets.merging import add_citations, merged, stamps, with_additions
 from app.datasets.models import DatasetFormat
 from app.datasets.rows import Row, Skipped, open_text
-from app.events.models import MAX_CITATIONS, Citation, Event, EventExternalId, EventPublic
+from app.events.create import held_by, live_ids
+from app.events.models import MAX_CITATIONS, Citation, Event, EventPublic
 from app.events.public import publish
 from app.events.writes import delete_event, writable
 from app.imports.models import Mode
@@ -295,20 +296,9 @@ def _stored(
     session: Session, scheme: str, values: Iterable[str], *, live: bool = True
 ) -> dict[str, str]:
     """external id value -> the event holding it (if `live`, not deleted), for one scheme."""
-    wanted = sorted(set(values))
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), 5000):
-        pairs = [(scheme, value) for value in wanted[start : start + 5000]]
-        rows = session.execute(
-            select(col(EventExternalId.value), col(EventExternalId.event_id))
-            .join(Event, col(Event.id) == col(EventExternalId.event_id))
-            .where(
-                tuple_(col(EventExternalId.scheme), col(EventExternalId.value)).in_(pairs),
-                col(Event.deleted_at).is_(None) if live else true(),
-            )
-        )
-        found.update({value: event_id for value, event_id in rows})
-    return found
+    held = held_by(session, ((scheme, value) for value in values))
+    kept = live_ids(session, set(held.values())) if live else set(held.values())
+    return {value: event_id for (_scheme, value), event_id in held.items() if event_id in kept}
 
 
 def _mentioned(

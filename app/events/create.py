@@ -489,18 +489,41 @@ def _sources(session: Session, ids: set[str | None]) -> dict[str, dict[str, Any]
 
 def external_ids_held(session: Session, records: list[EventCreate]) -> dict[tuple[str, str], str]:
     """(scheme, value) -> the event holding it, for the external ids these records give."""
-    wanted = {(scheme, value) for data in records for scheme, value in data.external_ids.items()}
+    return held_by(session, {item for data in records for item in data.external_ids.items()})
+
+
+def held_by(session: Session, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(scheme, value) -> the event holding it, for these external ids.
+
+    PostgreSQL joins the pairs as two arrays, one index lookup each: a list of pairs in the
+    query became an OR of thousands of terms to plan, and with the statistics of a table
+    still filling (an import's own rows) a scan of every id of the scheme, per batch.
+    """
+    connection = session.connection()
     held = {}
-    for chunk in _chunks(sorted(wanted)):
-        rows = session.execute(
-            select(
-                col(EventExternalId.scheme),
-                col(EventExternalId.value),
-                col(EventExternalId.event_id),
-            ).where(tuple_(col(EventExternalId.scheme), col(EventExternalId.value)).in_(chunk))
-        )
+    for chunk in _chunks(sorted(set(wanted))):
+        if connection.dialect.name == "postgresql":
+            rows = connection.execute(
+                _HELD_BY_ARRAYS,
+                {"schemes": [s for s, _ in chunk], "values": [v for _, v in chunk]},
+            )
+        else:
+            rows = connection.execute(
+                select(
+                    col(EventExternalId.scheme),
+                    col(EventExternalId.value),
+                    col(EventExternalId.event_id),
+                ).where(tuple_(col(EventExternalId.scheme), col(EventExternalId.value)).in_(chunk))
+            )
         held.update({(scheme, value): event_id for scheme, value, event_id in rows})
     return held
+
+
+_HELD_BY_ARRAYS = text(
+    "SELECT x.scheme, x.value, i.event_id"
+    " FROM unnest(CAST(:schemes AS text[]), CAST(:values AS text[])) AS x(scheme, value)"
+    " JOIN event_external_id AS i ON i.scheme = x.scheme AND i.value = x.value"
+)
 
 
 # --- The tables that triggers keep, filled batch by batch ------------------------------------
