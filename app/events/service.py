@@ -3,10 +3,12 @@ nothing of HTTP; the order lives in ordering.py, the public form in public.py.""
 
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     and_,
     func,
 )
@@ -70,8 +72,8 @@ def list_events(session: Session, query: EventQuery) -> tuple[list[Any], str | N
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit:
-        next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[-1][1]))
-    return items([row.document for row, _key in page], query.field_set()), next_cursor
+        next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[-1][1:]))
+    return items([row.document for row in page], query.field_set()), next_cursor
 
 
 def _search_by_date(session: Session, query: EventQuery) -> bool:
@@ -143,7 +145,7 @@ def _search_page(session: Session, query: EventQuery) -> tuple[list[Any], str | 
 def iter_documents(session: Session, query: EventQuery, *, batch_size: int = 1000) -> Iterator[str]:
     """Every matching event's stored document (JSON text) in order, in keyset batches."""
     for rows in _batches(session, query, [DOCUMENT], batch_size):
-        yield from (row.document for row in rows)
+        yield from map(itemgetter(0), rows)
 
 
 def _batches(
@@ -151,17 +153,18 @@ def _batches(
     query: EventQuery,
     columns: Sequence[ColumnElement[Any]],
     batch_size: int,
-) -> Iterator[list[Any]]:
-    """The matching events' rows of these columns in order, a keyset batch at a time."""
+) -> Iterator[Sequence[Row[Any]]]:
+    """The matching events' rows of these columns in order, a keyset batch at a time (each
+    row with its sort key after its columns)."""
     ordering = ordering_for(session, query)
     where = _conditions(session, query, ordering, batch_size)
     after: list[Any] | None = None
     while True:
         rows = _page(session, where, ordering, after, batch_size, columns)
-        yield [row for row, _key in rows]
+        yield rows
         if len(rows) < batch_size:
             return
-        after = ordering.cursor_values(rows[-1][1])
+        after = ordering.cursor_values(rows[-1][len(columns) :])
 
 
 def _page(
@@ -171,11 +174,10 @@ def _page(
     after: list[Any] | None,
     limit: int,
     columns: Sequence[ColumnElement[Any]] | None = None,
-) -> list[tuple[Any, list[Any]]]:
-    """Rows (of the event table, or of these columns) in order, each with its sort key's values.
-
-    The rows keep the sort key after their columns: the event table's are read by name.
-    """
+) -> Sequence[Row[Any]]:
+    """Rows (of the event table, or of these columns) in order, each with the values of its
+    sort key after its columns: the event table's are read by name. A cursor needs the key of
+    one row, the last: the others' are left as they are."""
     columns = EVENT_COLUMNS if columns is None else columns
     statement = ordering.select(columns)
     if after is not None:
@@ -186,10 +188,8 @@ def _page(
     if ordering.start is not None:
         statement = statement.where(ordering.start)
     statement = statement.order_by(*ordering.order_by()).limit(limit)
-    width = len(columns)
     # A Core result, as load_public reads: plain rows, without the ORM's handling of them.
-    rows = session.connection().execute(statement).all()
-    return [(row, list(row[width:])) for row in rows]
+    return session.connection().execute(statement).all()
 
 
 def count_events(session: Session, query: EventFilter) -> int:
