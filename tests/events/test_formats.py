@@ -9,6 +9,8 @@ from typing import Any
 
 import icalendar
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from app.events import formats
@@ -313,6 +315,32 @@ def test_csv_quotes_commas_quotes_and_line_breaks(client, session):
     [row] = csv_rows(export(client, "csv"))
     assert row["title"] == 'He said "no", twice'
     assert row["summary"] == "line one\nline two"
+
+
+def _written_by_csv_module(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(cells)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["plain", "", "Əliyev", "-5.0"],
+        ['He said "no"', "x"],
+        ["a,b", "c"],
+        ["line\nbreak", "carriage\rreturn", "both\r\n"],
+        ["", ""],
+        ['"', ",", '""', "'=1"],
+    ],
+)
+def test_csv_lines_are_what_csv_writer_writes(cells):
+    assert formats.csv_line(cells) == _written_by_csv_module(cells)
+
+
+@given(st.lists(st.text(), min_size=2, max_size=6))
+def test_csv_lines_of_any_text_are_what_csv_writer_writes(cells):
+    assert formats.csv_line(cells) == _written_by_csv_module(cells)
 
 
 # --- NDJSON -------------------------------------------------------------------------------
