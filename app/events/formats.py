@@ -22,9 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import chain, islice
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import icalendar
 import orjson
 from sqlmodel import Session
 
@@ -32,6 +31,9 @@ from app.events import citation, service
 from app.events.filters import EventQuery, Format
 from app.events.models import Status
 from app.events.public import EventDict, dumps, only
+
+if TYPE_CHECKING:
+    import icalendar
 
 T = TypeVar("T")
 
@@ -235,6 +237,8 @@ _CALENDAR_END = b"END:VCALENDAR\r\n"
 
 
 def _calendar_header() -> bytes:
+    import icalendar  # here: a few megabytes in every worker, for the iCalendar export alone
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -269,9 +273,11 @@ def _source_lines(event: EventDict) -> list[str]:
     return [citation._source(c, markdown=False) for c in event["citations"]]
 
 
-def vevent(event: EventDict, context: ExportContext) -> icalendar.Event:
+def vevent(event: EventDict, context: ExportContext) -> "icalendar.Event":
     """An all-day VEVENT covering the event's date bounds (DTEND is exclusive); `event` as its
     document's JSON gives it."""
+    import icalendar  # as in _calendar_header
+
     component = icalendar.Event()
     updated_at = datetime.fromisoformat(event["updated_at"])
     component.add("uid", f"{event['id']}@dyad")

@@ -4,6 +4,8 @@ import csv
 import io
 import itertools
 import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -358,6 +360,19 @@ def test_ndjson_takes_the_fields_of_lean_pages(client, seeded):
 
 
 # --- iCalendar -----------------------------------------------------------------------------
+
+
+def test_a_server_imports_icalendar_only_to_write_an_icalendar_export():
+    # A few megabytes in every worker process otherwise, for the one export that uses it.
+    script = (
+        "import sys; from app.main import create_app; create_app();"
+        "print('icalendar' in sys.modules);"
+        "from app.events import formats; formats._calendar_header();"
+        "print('icalendar' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-P", "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
 
 
 @pytest.mark.parametrize(
