@@ -142,12 +142,6 @@ def _periods_found(session: Session, query: TimelineQuery) -> list[list[Any]]:
     return rows
 
 
-def reads_stored_counts(query: TimelineQuery) -> bool:
-    """Whether the timeline is added up from stored monthly counts: a few hundred rows read by
-    their key, quick enough to read on the event loop. Other timelines count events."""
-    return _monthly(query)
-
-
 def _packed(counts: Select[*tuple[Any, ...]]) -> Select[Any]:
     """The rows of `counts` as one JSON array, each row an array (see _periods_found)."""
     periods = counts.subquery()

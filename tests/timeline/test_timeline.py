@@ -471,23 +471,3 @@ def test_the_range_asked_for_is_drawn_whole_even_without_events(client, session)
         ("2012", 0),
     ]
     assert timeline(client, bucket="year", dyad="ARM-TUR", **{"from": "2010"})["buckets"] == []
-
-
-def test_stored_counts_are_read_on_the_event_loop_and_events_counted_in_a_thread(
-    client, seeded, monkeypatch
-):
-    from app.timeline import routes
-
-    threaded: list[str] = []
-
-    async def recorded(function: Any, *args: Any) -> Any:
-        threaded.append(args[1].bucket)
-        return function(*args)
-
-    monkeypatch.setattr(routes, "run_in_threadpool", recorded)
-    stored = timeline(client, dyad="AZE-IRN", bucket="month")  # dyad_month's few rows
-    assert threaded == []
-    counted = timeline(client, dyad="AZE-IRN", bucket="day")  # the events themselves
-    assert threaded == ["day"]
-    assert sum(b["count"] for b in stored["buckets"]) == sum(b["count"] for b in counted["buckets"])
-    assert sum(b["count"] for b in stored["buckets"]) > 0
