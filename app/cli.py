@@ -155,10 +155,8 @@ def serve(
     ] = None,
 ) -> None:
     """Migrate the database if needed, then serve the API with uvicorn."""
-    import shutil
     import tempfile
 
-    import uvicorn
     from rich.markup import escape
 
     settings = _settings()
@@ -174,33 +172,26 @@ def serve(
         raise typer.Exit(2)
     _migrate(settings)  # here, once, before any worker starts
     workers = workers or default_workers()
-    log_config = logs.config(
-        settings.log_level, json_lines=logs.wants_json(settings.log_format, sys.stderr)
-    )
-    logging.config.dictConfig(log_config)
+    json_lines = logs.wants_json(settings.log_format, sys.stderr)
+    logging.config.dictConfig(logs.config(settings.log_level, json_lines=json_lines))
     plural = "es" if workers > 1 else ""
     logging.getLogger("dyad.serve").info(
         "serving with %d worker process%s; %s", workers, plural, _limits(settings, workers)
     )
-    metrics_dir = None
+    # -P: the installed app, never a folder named `app` in the working directory.
+    command = [sys.executable, "-P", "-m", "app.server", "--host", host, "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", settings.log_level]
+    command += ["--log-format", "json" if json_lines else "plain"]
     if workers > 1 and given is None:
         metrics_dir = tempfile.mkdtemp(prefix="dyad-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    try:
-        uvicorn.run(
-            "app.main:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.log_level,
-            log_config=log_config,
-            access_log=False,  # Dyad's own access log has the request id
-            proxy_headers=True,
-        )
-    finally:
-        if metrics_dir is not None:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
+        command += ["--remove-at-exit", metrics_dir]
+    # The server is a program of its own (app.server), in this process's place: what the
+    # command line imported (typer, rich, alembic, ...) would stay in memory for as long as it
+    # serves, and in every worker, which imports its parent's main module.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)
 
 
 def default_workers() -> int:

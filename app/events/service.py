@@ -3,10 +3,12 @@ nothing of HTTP; the order lives in ordering.py, the public form in public.py.""
 
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     and_,
     bindparam,
@@ -65,8 +67,8 @@ def list_events(session: Session, query: EventQuery) -> tuple[list[Any], str | N
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit:
-        next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[-1][1]))
-    return items([row.document for row, _key in page], query.field_set()), next_cursor
+        next_cursor = encode_cursor(query.sort, ordering.cursor_values(page[-1][1:]))
+    return items([row.document for row in page], query.field_set()), next_cursor
 
 
 def _search_by_date(session: Session, query: EventQuery) -> bool:
@@ -138,7 +140,7 @@ def _search_page(session: Session, query: EventQuery) -> tuple[list[Any], str | 
 def iter_documents(session: Session, query: EventQuery, *, batch_size: int = 1000) -> Iterator[str]:
     """Every matching event's stored document (JSON text) in order, in keyset batches."""
     for rows in _batches(session, query, [DOCUMENT], batch_size):
-        yield from (row.document for row in rows)
+        yield from map(itemgetter(0), rows)
 
 
 def _batches(
@@ -146,17 +148,18 @@ def _batches(
     query: EventQuery,
     columns: Sequence[ColumnElement[Any]],
     batch_size: int,
-) -> Iterator[list[Any]]:
-    """The matching events' rows of these columns in order, a keyset batch at a time."""
+) -> Iterator[Sequence[Row[Any]]]:
+    """The matching events' rows of these columns in order, a keyset batch at a time (each
+    row with its sort key after its columns)."""
     ordering = ordering_for(session, query)
     walk = _walks_search(session, query, ordering, batch_size)
     after: list[Any] | None = None
     while True:
         rows = _page(session, query, walk, ordering, after, batch_size, columns)
-        yield [row for row, _key in rows]
+        yield rows
         if len(rows) < batch_size:
             return
-        after = ordering.cursor_values(rows[-1][1])
+        after = ordering.cursor_values(rows[-1][len(columns) :])
 
 
 # A page's statement for each shape of query that has no search: built once, run with each
@@ -173,9 +176,9 @@ def _page(
     after: list[Any] | None,
     limit: int,
     columns: Sequence[ColumnElement[Any]],
-) -> list[tuple[Any, list[Any]]]:
-    """Rows of these columns in order, each with its sort key's values (the rows keep the
-    sort key after their columns)."""
+) -> Sequence[Row[Any]]:
+    """Rows of these columns in order, each with the values of its sort key after its
+    columns. A cursor needs the key of one row, the last: the others' are left as they are."""
     parameters = query.parameters()
     if after is not None:
         parameters |= ordering.after_parameters(after)  # a 400 for a cursor's garbage first
@@ -203,10 +206,8 @@ def _page(
             statement = _PAGE_STATEMENTS[shape] = build()
     else:  # the search's text is written into its SQL
         statement = build()
-    width = len(columns)
     # A Core result, as load_public reads: plain rows, without the ORM's handling of them.
-    rows = session.connection().execute(statement, parameters).all()
-    return [(row, list(row[width:])) for row in rows]
+    return session.connection().execute(statement, parameters).all()
 
 
 def count_events(session: Session, query: EventFilter) -> int:

@@ -1,7 +1,7 @@
 """Events matching the filters, counted per year, month or day with a GROUP BY query."""
 
 from calendar import isleap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date, timedelta
 from functools import cache, lru_cache
 from typing import Any
@@ -40,6 +40,9 @@ _COARSER: dict[Bucket, list[str]] = {
 TimelineDict = dict[str, Any]
 """A timeline in Timeline's shape, with dates as date objects (orjson writes them)."""
 
+# One period's figures while they are added up: [count, tone sum, tone count, imprecise, types].
+Totals = list[Any]
+
 
 def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
     """The matching events counted per period, with every empty period in between.
@@ -48,32 +51,17 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
     Timeline documents the shape, and a test holds the two equal.
     """
     bucket = query.bucket
-    found: dict[date, list[Any]] = {}  # period -> [count, tone sum, tone count, imprecise, types]
-    for *key, count, tone_sum, tone_count, imprecise, types in _periods_found(session, query):
-        start = _start(bucket, key)
-        totals = found.get(start)
-        if totals is None:
-            # float(): a tone sum is text on SQLite (exact_real). The counts are JSON integers.
-            found[start] = [count, float(tone_sum), tone_count, imprecise, types]
-            continue
-        # A year from dyad_month's months: add them up.
-        totals[0] += count
-        totals[1] += float(tone_sum)
-        totals[2] += tone_count
-        totals[3] += imprecise
-        for event_type, events in types.items():
-            totals[4][event_type] = totals[4].get(event_type, 0) + events
-    for totals in found.values():
-        totals[4] = _most_first(totals[4])
-    ends = list(found)
+    found = _totals(bucket, _periods_found(session, query))
+    # Labels sort as their periods do (a year of four digits, then `-MM`, then `-DD`).
+    ends = [min(found), max(found)] if found else []
     # The range asked for is drawn whole, even where it has no events.
     if query.first_day:
-        ends.append(_first_day(bucket, query.first_day))
+        ends.append(_label(bucket, query.first_day))
     if query.last_day:
-        ends.append(_first_day(bucket, query.last_day))
+        ends.append(_label(bucket, query.last_day))
     if not found and not (query.from_ and query.to):
         return {"bucket": bucket, "buckets": []}
-    first, last = min(ends), max(ends)
+    first, last = _first_of(bucket, min(ends)), _first_of(bucket, max(ends))
     size = _period_count(bucket, first, last)
     if size > MAX_PERIODS:
         raise InvalidInput(
@@ -85,12 +73,13 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
 
     buckets = []
     for label, start, end in _periods(bucket, first, last):
-        totals = found.get(start)
+        totals = found.get(label)
         if totals is None:
             count, tone_mean, types, imprecise = 0, None, {}, 0
         else:
             count, tone_sum, tone_count, imprecise, types = totals
             tone_mean = tone_sum / tone_count if tone_count else None
+            types = _most_first(types)
         buckets.append(
             {
                 "period": label,
@@ -103,6 +92,26 @@ def timeline(session: Session, query: TimelineQuery) -> TimelineDict:
             }
         )
     return {"bucket": bucket, "buckets": buckets}
+
+
+def _totals(bucket: Bucket, rows: list[list[Any]]) -> dict[str, Totals]:
+    """The figures of each period that has events, by its label, from the rows of _counts or
+    _monthly_counts (whose months of a year are added up here)."""
+    found: dict[str, Totals] = {}
+    for key, count, tone_sum, tone_count, imprecise, types in rows:
+        label = _key_label(bucket, key)
+        totals = found.get(label)
+        if totals is None:
+            # float(): a tone sum is text on SQLite (exact_real). The counts are JSON integers.
+            found[label] = [count, float(tone_sum), tone_count, imprecise, types]
+            continue
+        totals[0] += count
+        totals[1] += float(tone_sum)
+        totals[2] += tone_count
+        totals[3] += imprecise
+        for event_type, events in types.items():
+            totals[4][event_type] = totals[4].get(event_type, 0) + events
+    return found
 
 
 def _periods_found(session: Session, query: TimelineQuery) -> list[list[Any]]:
@@ -122,7 +131,7 @@ def _periods_found(session: Session, query: TimelineQuery) -> list[list[Any]]:
         if query.type:
             params["types"] = query.type
         if query.last_day:
-            params["to"] = _first_day(Bucket.month, query.last_day)
+            params["to"] = query.last_day.replace(day=1)
         statement = _monthly_counts(
             query.bucket, query.dyad is not None, bool(query.type), bool(query.to)
         )
@@ -136,9 +145,9 @@ def _periods_found(session: Session, query: TimelineQuery) -> list[list[Any]]:
 def _packed(counts: Select[*tuple[Any, ...]]) -> Select[Any]:
     """The rows of `counts` as one JSON array, each row an array (see _periods_found)."""
     periods = counts.subquery()
-    *key, count, tone_sum, tone_count, imprecise, types = periods.c
+    key, count, tone_sum, tone_count, imprecise, types = periods.c
     tone = exact_real(func.coalesce(tone_sum, 0.0))
-    row = json_array(*key, count, tone, tone_count, imprecise, json_text_as_json(types))
+    row = json_array(key, count, tone, tone_count, imprecise, json_text_as_json(types))
     return Select(json_array_agg(row))
 
 
@@ -178,7 +187,7 @@ def _monthly_counts(bucket: Bucket, of_dyad: bool, by_type: bool, until: bool) -
     # sqlmodel's select() is typed for at most four columns; its Select class takes any.
     counts: Select[*tuple[Any, ...]] = (
         Select(
-            *_period_key(Bucket.month, table.month),
+            table.month,  # its first day: the caller takes the month or year from it
             *(func.sum(column) for column in stored),
             func.sum(imprecise),
             json_object_agg(table.type, table.events),
@@ -198,13 +207,12 @@ def _counts(query: TimelineQuery) -> Select[*tuple[Any, ...]]:
     """
     bucket = query.bucket
     rows, where = query.aggregated()  # a dyad's index alone, when it answers the filters
-    period_key = _period_key(bucket, col(rows.date_lower))
-    key: list[Label[Any]] = [part.label(f"key_{i}") for i, part in enumerate(period_key)]
+    key: Label[Any] = _period_key(bucket, col(rows.date_lower)).label("period")
     tone = col(rows.tone)
     coarser = col(rows.date_precision).in_(_COARSER[bucket])
     by_type = (
         Select(
-            *key,
+            key,
             col(rows.type).label("type"),
             func.count().label("events"),
             func.sum(tone).label("tone_sum"),
@@ -212,14 +220,14 @@ def _counts(query: TimelineQuery) -> Select[*tuple[Any, ...]]:
             func.count(case((coarser, 1))).label("imprecise"),
         )
         .where(*where)
-        .group_by(*key, col(rows.type))
+        .group_by(key, col(rows.type))
         .subquery()
     )
-    period = [by_type.c[part.name] for part in key]
+    period = by_type.c.period
     counts = (by_type.c[name] for name in ("events", "tone_sum", "tone_count", "imprecise"))
     return Select(
-        *period, *map(func.sum, counts), json_object_agg(by_type.c.type, by_type.c.events)
-    ).group_by(*period)
+        period, *map(func.sum, counts), json_object_agg(by_type.c.type, by_type.c.events)
+    ).group_by(period)
 
 
 def _monthly(query: TimelineQuery) -> bool:
@@ -237,27 +245,40 @@ def _monthly(query: TimelineQuery) -> bool:
     return query.last_day is None or _end(Bucket.month, query.last_day) == query.last_day
 
 
-def _period_key(bucket: Bucket, day: SQLColumnExpression[Any]) -> list[SQLColumnExpression[Any]]:
-    """The GROUP BY key of a period, from a date (an event's date_lower, or a month)."""
+def _period_key(bucket: Bucket, day: SQLColumnExpression[Any]) -> SQLColumnExpression[Any]:
+    """The GROUP BY key of a period, from an event's date_lower: the day itself, the year, or
+    the year and month as one number (201208), which _key_label reads."""
     # `extract` compiles to strftime on SQLite and EXTRACT on PostgreSQL: no dialect switch.
     if bucket is Bucket.day:
-        return [day]
+        return day
     year = extract("year", day)
-    return [year] if bucket is Bucket.year else [year, extract("month", day)]
+    return year if bucket is Bucket.year else year * 100 + extract("month", day)
 
 
-def _start(bucket: Bucket, key: Sequence[Any]) -> date:
-    """The first day of the period a GROUP BY key names (PostgreSQL's extract is numeric)."""
-    if bucket is Bucket.day:
-        value = key[0]
-        return value if isinstance(value, date) else date.fromisoformat(str(value))
-    month = int(key[1]) if bucket is Bucket.month else 1
-    return date(int(key[0]), month, 1)
+# How much of a day's ISO text names each period: `2012`, `2012-08`, `2012-08-30`.
+_LABEL_LENGTH = {Bucket.year: 4, Bucket.month: 7, Bucket.day: 10}
+_FIRST_DAY_SUFFIX = {Bucket.year: "-01-01", Bucket.month: "-01", Bucket.day: ""}
 
 
-def _first_day(bucket: Bucket, day: date) -> date:
-    """The first day of the period that holds `day`."""
-    return _start(bucket, (day,) if bucket is Bucket.day else (day.year, day.month))
+def _key_label(bucket: Bucket, key: str | float) -> str:
+    """The label of the period a GROUP BY key names: a day as ISO text (an event's date_lower,
+    or a stored month's first day), or else _period_key's number (PostgreSQL's are numeric)."""
+    if isinstance(key, str):
+        return key[: _LABEL_LENGTH[bucket]]
+    number = int(key)
+    if bucket is Bucket.month:
+        return f"{number // 100:04d}-{number % 100:02d}"
+    return f"{number:04d}"
+
+
+def _label(bucket: Bucket, day: date) -> str:
+    """The label of the period that holds `day`."""
+    return day.isoformat()[: _LABEL_LENGTH[bucket]]
+
+
+def _first_of(bucket: Bucket, label: str) -> date:
+    """The first day of the period a label names."""
+    return date.fromisoformat(label + _FIRST_DAY_SUFFIX[bucket])
 
 
 def _end(bucket: Bucket, start: date) -> date:

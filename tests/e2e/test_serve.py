@@ -337,3 +337,45 @@ def test_rate_limits_through_redis_are_one_budget_for_every_worker(fresh_databas
         assert codes == [200] * 4 + [429] * 4
     finally:
         _stop(running.process)
+
+
+# What only the command line needs: a server that kept them would hold them in every process.
+COMMAND_LINE_ONLY = ("typer", "rich", "alembic", "httpx")
+
+
+def test_serve_becomes_a_server_that_imports_nothing_of_the_command_line(
+    fresh_database_url, tmp_path
+):
+    running = start_server(_environment(fresh_database_url), tmp_path, workers=2)
+    try:
+        workers = _workers_started(running, 2)
+        # The same process, now the server program: what `dyad serve` imported is gone.
+        arguments = Path(f"/proc/{running.process.pid}/cmdline").read_bytes().split(b"\0")
+        assert arguments[1:4] == [b"-P", b"-m", b"app.server"]
+        for pid in workers:
+            parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            assert int(parent) == running.process.pid
+        assert httpx.get(f"{running.base_url}/v1/event-types").status_code == 200
+    finally:
+        _stop(running.process)
+    assert "serving with 2 worker processes" in running.stderr()
+
+
+def test_a_worker_of_the_server_imports_nothing_of_the_command_line():
+    def imported(main_module: str) -> str:
+        """What a worker holds of COMMAND_LINE_ONLY: multiprocessing's spawn imports its
+        parent's main module in it, then uvicorn makes the app."""
+        worker = (
+            f"import runpy, sys; runpy.run_module({main_module!r}, run_name='__mp_main__');"
+            "from app.main import create_app; create_app();"
+            f"print(sorted(set({COMMAND_LINE_ONLY!r}) & set(sys.modules)))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-P", "-c", worker], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert imported("app.server") == "[]"
+    # The main module of `dyad serve`'s workers before it became app.server: all of them.
+    assert imported("app.cli") == str(sorted(COMMAND_LINE_ONLY))

@@ -4,11 +4,15 @@ import csv
 import io
 import itertools
 import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import icalendar
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from app.events import formats
@@ -315,6 +319,32 @@ def test_csv_quotes_commas_quotes_and_line_breaks(client, session):
     assert row["summary"] == "line one\nline two"
 
 
+def _written_by_csv_module(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(cells)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["plain", "", "Əliyev", "-5.0"],
+        ['He said "no"', "x"],
+        ["a,b", "c"],
+        ["line\nbreak", "carriage\rreturn", "both\r\n"],
+        ["", ""],
+        ['"', ",", '""', "'=1"],
+    ],
+)
+def test_csv_lines_are_what_csv_writer_writes(cells):
+    assert formats.csv_line(cells) == _written_by_csv_module(cells)
+
+
+@given(st.lists(st.text(), min_size=2, max_size=6))
+def test_csv_lines_of_any_text_are_what_csv_writer_writes(cells):
+    assert formats.csv_line(cells) == _written_by_csv_module(cells)
+
+
 # --- NDJSON -------------------------------------------------------------------------------
 
 
@@ -330,6 +360,19 @@ def test_ndjson_takes_the_fields_of_lean_pages(client, seeded):
 
 
 # --- iCalendar -----------------------------------------------------------------------------
+
+
+def test_a_server_imports_icalendar_only_to_write_an_icalendar_export():
+    # A few megabytes in every worker process otherwise, for the one export that uses it.
+    script = (
+        "import sys; from app.main import create_app; create_app();"
+        "print('icalendar' in sys.modules);"
+        "from app.events import formats; formats._calendar_header();"
+        "print('icalendar' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-P", "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
 
 
 @pytest.mark.parametrize(
