@@ -574,7 +574,7 @@ _SEARCH_TRIGGERS: dict[str, list[Any]] = {
 
 # The ids of the events, bound as :ids (JSON text on SQLite, an array on PostgreSQL), as the
 # rows of `new`, each its `value`.
-_NEW_IDS = {
+BATCH_IDS = {
     "sqlite": "json_each(:ids) AS new",
     "postgresql": "unnest(CAST(:ids AS text[])) AS new(value)",
 }
@@ -582,7 +582,7 @@ _NEW_IDS = {
 
 def _search_fill(dialect: str) -> list[str]:
     """The search rows of the events of :ids, written anew."""
-    new = _NEW_IDS[dialect]
+    new = BATCH_IDS[dialect]
     events = f"{new} JOIN event AS e ON e.id = new.value"
     if dialect != "sqlite":
         return [search.postgresql_fill(events)]  # an upsert
@@ -598,7 +598,7 @@ def _search_fill(dialect: str) -> list[str]:
 def _fill_for_new_events(dialect: str) -> list[str]:
     """What the insert triggers would have written for the new events, in the order they run:
     the same definitions as the triggers' (app.events.derived), over a batch."""
-    new = _NEW_IDS[dialect]
+    new = BATCH_IDS[dialect]
     events = f"{new} JOIN event AS e ON e.id = new.value"
     return [
         *_search_fill(dialect),
@@ -613,8 +613,8 @@ def _fill_for_new_events(dialect: str) -> list[str]:
     ]
 
 
-_FILL_FOR_NEW_EVENTS = {dialect: _fill_for_new_events(dialect) for dialect in _NEW_IDS}
-_SEARCH_FILL = {dialect: _search_fill(dialect) for dialect in _NEW_IDS}
+FILL_FOR_NEW_EVENTS = {dialect: _fill_for_new_events(dialect) for dialect in BATCH_IDS}
+_SEARCH_FILL = {dialect: _search_fill(dialect) for dialect in BATCH_IDS}
 
 IndexNewEvents = Callable[[list[str]], None]
 
@@ -626,7 +626,7 @@ def indexed_by_batch(session: Session) -> Iterator[IndexNewEvents]:
     connection = session.connection()
     dialect = connection.dialect.name
     with _set_aside(connection, _INSERT_TRIGGERS[dialect]):
-        yield lambda ids: _run(session, _FILL_FOR_NEW_EVENTS[dialect], ids)
+        yield lambda ids: _run(session, FILL_FOR_NEW_EVENTS[dialect], ids)
 
 
 def _run(session: Session, statements: list[str], ids: list[str]) -> None:

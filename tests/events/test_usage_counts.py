@@ -8,6 +8,8 @@ from collections import Counter
 from sqlalchemy import text
 from sqlmodel import Session
 
+from app.events.derived.counts import take
+from app.events.derived.usage import KINDS, TABLE
 from tests.factories import make_actor, make_event, make_source
 from tests.support import kind_counts, write_every_way
 
@@ -134,3 +136,21 @@ def test_the_actors_and_sources_endpoints_answer_the_counts(client, seeded, sess
         s["id"]: counts.get(("source", s["id"]), 0) for s in sources
     }
     assert next(s for s in sources if s["id"] == source)["citation_count"] == 6
+
+
+def test_a_count_taken_to_zero_is_deleted_by_its_key(session):
+    """A row trigger deletes the counts it took to zero by their key: looking through every
+    count of the kind cost as much as the sources are many, once per citation deleted."""
+    connection = session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:  # the plan a big table gets, not a small one's sequential scan
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    for kind in KINDS:
+        delete = take(kind, "SELECT 'src-1' AS value", TABLE)[-1]
+        explain = "EXPLAIN" if postgresql else "EXPLAIN QUERY PLAN"
+        plan = [str(row[-1]) for row in connection.exec_driver_sql(f"{explain} {delete}")]
+        # PostgreSQL: "Index Cond: (((kind)::text = 'source'::text) AND ((value)::text = …"
+        # SQLite: "SEARCH usage_count USING INDEX sqlite_autoindex_usage_count_1 (kind=? AND
+        # value=?)".
+        wanted = "Index Cond" if postgresql else "SEARCH"
+        assert any(wanted in line and "value" in line for line in plan), plan

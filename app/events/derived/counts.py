@@ -32,11 +32,14 @@ def add(kind: str, rows: str, table: str = TABLE) -> str:
 
 def take(kind: str, rows: str, table: str = TABLE) -> list[str]:
     """Take one away for each (value) row of `rows`; a count at zero goes."""
+    taken = f"kind = '{kind}' AND value IN (SELECT value FROM ({rows}) AS taken)"
     return [
         f"""UPDATE {table} SET events = events - (
                 SELECT count(*) FROM ({rows}) AS taken WHERE taken.value = {table}.value)
-             WHERE kind = '{kind}' AND value IN (SELECT value FROM ({rows}) AS taken)""",
-        f"DELETE FROM {table} WHERE kind = '{kind}' AND events <= 0",
+             WHERE {taken}""",
+        # By key: a row trigger that looked at every count of its kind cost as much as the
+        # sources are many, for each citation deleted.
+        f"DELETE FROM {table} WHERE {taken} AND events <= 0",
     ]
 
 
