@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from app.datasets.rows import STAMP, Row
-from app.events.models import MAX_CITATIONS, EventPublic
+from app.events.models import MAX_CITATIONS
+from app.events.public import EventDict
 from app.events.writes import writable
 from app.sources.models import normalise_url
 
@@ -55,22 +56,22 @@ def add_citations(
     return left_out
 
 
-def stamps(event: EventPublic) -> Iterator[int]:
-    for citation in event.citations:
-        match = STAMP.search(citation.locator or "")
+def stamps(event: EventDict) -> Iterator[int]:
+    for citation in event["citations"]:
+        match = STAMP.search(citation["locator"] or "")
         if match:
             yield int(match.group(1))
 
 
-def with_additions(body: dict[str, Any], event: EventPublic) -> dict[str, Any]:
+def with_additions(body: dict[str, Any], event: EventDict) -> dict[str, Any]:
     given = {normalise_url(c["source"]["url"]) for c in body["citations"]}
     stored = writable(event)
     added = [
         citation
-        for citation, public in zip(stored["citations"], event.citations, strict=True)
-        if public.source.url not in given
+        for citation, public in zip(stored["citations"], event["citations"], strict=True)
+        if public["source"]["url"] not in given
     ]
-    tags = body["tags"] + [tag for tag in event.tags if tag not in body["tags"]]
+    tags = body["tags"] + [tag for tag in event["tags"] if tag not in body["tags"]]
     return body | {
         "citations": body["citations"] + added,
         "tags": tags,

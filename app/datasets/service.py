@@ -29,8 +29,8 @@ from app.datasets.merging import add_citations, merged, stamps, with_additions
 from app.datasets.models import DatasetFormat
 from app.datasets.rows import Row, Skipped, open_text
 from app.events.create import held_by, live_ids
-from app.events.models import MAX_CITATIONS, Citation, Event, EventPublic
-from app.events.public import publish
+from app.events.models import MAX_CITATIONS, Citation, Event
+from app.events.public import EventDict, stored_events
 from app.events.writes import delete_event, writable
 from app.imports.models import Mode
 from app.imports.service import BATCH_SIZE, import_records
@@ -174,14 +174,15 @@ class _Additions:
     added: int = 0  # citations gathered: at most 10 * BATCH_SIZE wait
     unchanged: set[str] = field(default_factory=set)  # the events counted unchanged
 
-    def add(self, line: int, event: EventPublic, body: dict[str, Any]) -> tuple[bool, int]:
+    def add(self, line: int, event: EventDict, body: dict[str, Any]) -> tuple[bool, int]:
         """Gather what `body` cites that `event` does not, as room allows (MAX_CITATIONS):
         whether anything is, and how many found no room."""
-        waiting = event.id in self.records
+        event_id = event["id"]
+        waiting = event_id in self.records
         if not waiting:
-            self.records[event.id] = (line, writable(event))
-            self.cited[event.id] = {citation.source.url for citation in event.citations}
-        record, cited = self.records[event.id][1], self.cited[event.id]
+            self.records[event_id] = (line, writable(event))
+            self.cited[event_id] = {citation["source"]["url"] for citation in event["citations"]}
+        record, cited = self.records[event_id][1], self.cited[event_id]
         before = len(record["citations"])
         left_out = 0
         for citation in body["citations"]:
@@ -194,7 +195,7 @@ class _Additions:
                 self.added += 1
         if waiting or len(record["citations"]) > before:
             return True, left_out
-        del self.records[event.id], self.cited[event.id]
+        del self.records[event_id], self.cited[event_id]
         return False, left_out
 
     def taken(self) -> list[tuple[int, dict[str, Any]]]:
@@ -256,10 +257,7 @@ def _kept(
     event deleted in Dyad (by an ACLED deletions list, or by hand) is skipped: a re-import
     never brings it back.
     """
-    ids = [row.body["id"] for row in batch]
-    stored = list(session.scalars(select(Event).where(col(Event.id).in_(ids))))
-    deleted = {event.id for event in stored if event.deleted_at is not None}
-    live = {e.id: e for e in publish(session, [e for e in stored if e.deleted_at is None])}
+    live, deleted = stored_events(session, [row.body["id"] for row in batch])
     kept = []
     for row in batch:
         event_id = row.body["id"]
@@ -311,13 +309,7 @@ def _mentioned(
     counted, not an error.
     """
     held = _mentioned_events(session, batch)
-    events = {
-        event.id: event
-        for event in publish(
-            session,
-            list(session.scalars(select(Event).where(col(Event.id).in_(set(held.values()))))),
-        )
-    }
+    events, _deleted = stored_events(session, held.values())
     records: dict[str, tuple[int, dict[str, Any]]] = {}
     for line, gdelt_id, citation in batch:
         event_id = held.get(gdelt_id)
@@ -327,9 +319,9 @@ def _mentioned(
         if event_id not in records:
             records[event_id] = (line, writable(events[event_id]))
             records[event_id][1]["citations"] = [
-                c | {"source": {"url": p.source.url}}
+                c | {"source": {"url": p["source"]["url"]}}
                 for c, p in zip(
-                    records[event_id][1]["citations"], events[event_id].citations, strict=True
+                    records[event_id][1]["citations"], events[event_id]["citations"], strict=True
                 )
             ]
         if add_citations(records[event_id][1], [citation], join=False):

@@ -151,6 +151,10 @@ def _lists_of(one: bool) -> Executable:
     return core_select(_event.c.id, *RELATED.values()).where(ids)
 
 
+# Events whose documents are built, or read, by one statement at a time.
+_DOCUMENT_BATCH = 500
+
+
 def get_document(session: Session, event_id: str) -> tuple[int, str]:
     """The version and the stored public form (JSON) of the event with this id, or NotFound
     (deleted events are not found)."""
@@ -167,6 +171,27 @@ def get_event(session: Session, event_id: str) -> dict[str, Any]:
     return orjson.loads(get_document(session, event_id)[1])  # type: ignore[no-any-return]
 
 
+def stored_events(session: Session, ids: Iterable[str]) -> tuple[dict[str, EventDict], set[str]]:
+    """The public form of the live events among these ids, from their stored documents (the
+    session flushed first), and the ids of those deleted."""
+    session.flush()  # a Core statement, which does not autoflush
+    live: dict[str, EventDict] = {}
+    deleted: set[str] = set()
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), _DOCUMENT_BATCH):
+        rows = session.connection().execute(
+            core_select(_event.c.id, _event.c.deleted_at, DOCUMENT).where(
+                _event.c.id.in_(wanted[start : start + _DOCUMENT_BATCH])
+            )
+        )
+        for event_id, deleted_at, stored in rows:
+            if deleted_at is None:
+                live[event_id] = orjson.loads(stored)
+            else:
+                deleted.add(event_id)
+    return live, deleted
+
+
 def items(documents: Iterable[str], fields: set[str] | None) -> list[Any]:
     """Stored documents as items of a list for `dumps`: spliced in as they are, or, when
     `fields` names some, just those fields of each."""
@@ -178,9 +203,6 @@ def items(documents: Iterable[str], fields: set[str] | None) -> list[Any]:
 _STORE_DOCUMENT = (
     update(_event).where(_event.c.id == bindparam("event")).values(document=bindparam("json"))
 )
-
-# Events whose documents are built by one statement at a time.
-_DOCUMENT_BATCH = 500
 
 
 def store_documents(session: Session, ids: Iterable[str]) -> None:

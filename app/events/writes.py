@@ -24,8 +24,8 @@ from app.events.create import (
     store_sources,
     write_out_history,
 )
-from app.events.models import Citation, Event, EventActor, EventCreate, EventPublic
-from app.events.public import dumps, load_public, publish, store_documents
+from app.events.models import Citation, Event, EventActor, EventCreate
+from app.events.public import EventDict, dumps, get_event, load_public, store_documents
 from app.sources.models import Source
 
 
@@ -80,7 +80,7 @@ def patch_event(
     """Apply an RFC 7396 JSON Merge Patch to the event's writable fields."""
     event = _live_event(session, event_id)
     _check_version(event, if_match)
-    merged = merge_patch(writable(publish(session, [event])[0]), patch)
+    merged = merge_patch(writable(get_event(session, event_id)), patch)
     data = validate_patched(EventCreate, merged, "event")
     return replace_event(session, event_id, data, if_match=if_match, key_name=key_name)
 
@@ -156,31 +156,32 @@ def _store_documents_of_edited(session: OrmSession, _context: Any) -> None:
     store_documents(session, ids)  # type: ignore[arg-type]
 
 
-def writable(event: EventPublic) -> dict[str, Any]:
-    """The event as a writer would send it: the fields of EventCreate, sources by id."""
+def writable(event: EventDict) -> dict[str, Any]:
+    """The event (its public form, as stored) as a writer would send it: the fields of
+    EventCreate, sources by id."""
     return {
-        "id": event.id,
-        "title": event.title,
-        "summary": event.summary,
-        "date": event.date,
-        "end_date": event.end_date,
-        "type": event.type.value,
-        "tone": event.tone,
-        "countries": event.countries,
-        "tags": event.tags,
-        "location": event.location.model_dump() if event.location else None,
-        "actors": [{"id": actor.id, "role": actor.role.value} for actor in event.actors],
+        "id": event["id"],
+        "title": event["title"],
+        "summary": event["summary"],
+        "date": event["date"],
+        "end_date": event["end_date"],
+        "type": event["type"],
+        "tone": event["tone"],
+        "countries": list(event["countries"]),
+        "tags": list(event["tags"]),
+        "location": dict(event["location"]) if event["location"] else None,
+        "actors": [{"id": actor["id"], "role": actor["role"]} for actor in event["actors"]],
         "citations": [
             {
-                "source_id": citation.source.id,
-                "stance": citation.stance.value,
-                "quote": citation.quote,
-                "locator": citation.locator,
+                "source_id": citation["source"]["id"],
+                "stance": citation["stance"],
+                "quote": citation["quote"],
+                "locator": citation["locator"],
             }
-            for citation in event.citations
+            for citation in event["citations"]
         ],
-        "links": [link.model_dump(mode="json") for link in event.links],
-        "external_ids": event.external_ids,
+        "links": [dict(link) for link in event["links"]],
+        "external_ids": dict(event["external_ids"]),
     }
 
 

@@ -35,7 +35,7 @@ from app.events.create import (
     store_sources,
 )
 from app.events.models import Event, EventCreate
-from app.events.public import publish
+from app.events.public import stored_events
 from app.events.writes import writable
 from app.imports.csv_rows import CsvRow, Current
 from app.imports.models import InputFormat, Mode
@@ -242,14 +242,12 @@ class _Import:
 
     def _current(self, ids: list[str]) -> dict[str, Current]:
         """The stored live events of these ids, as a CSV row changes them."""
-        if not ids:
-            return {}
-        events = self.session.exec(
-            select(Event).where(col(Event.id).in_(ids), col(Event.deleted_at).is_(None))
-        ).all()
+        live, _deleted = stored_events(self.session, ids)
         return {
-            event.id: Current(writable(event), frozenset(c.source.url for c in event.citations))
-            for event in publish(self.session, events)
+            event_id: Current(
+                writable(event), frozenset(c["source"]["url"] for c in event["citations"])
+            )
+            for event_id, event in live.items()
         }
 
     def create_waiting(self) -> None:
