@@ -1,5 +1,5 @@
-"""How the app uses PostgreSQL's connections: pooled connections that the server ended are
-replaced before a request meets them.
+"""How the app uses PostgreSQL's connections: reads in autocommit, writes in a transaction,
+and pooled connections that the server ended replaced before a request meets them.
 
 The app's own sessions on a committed database, not the shared test transaction (whose
 sessions reads use too, and which no server may end).
@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine, event, make_url
 
 from app.core.db import create_db_engine, session_factory
 from app.core.migrate import upgrade
@@ -50,6 +50,33 @@ def served(fresh_database_url: str) -> Iterator[Served]:
             yield Served(client, engine, {"Authorization": f"Bearer {key}"}, fresh_database_url)
     finally:
         engine.dispose()
+
+
+def _autocommit_of_statements(engine: Engine) -> tuple[list[bool], Any]:
+    """A list that fills with whether each statement the engine runs is in autocommit."""
+    seen: list[bool] = []
+
+    def record(connection: Any, *_: Any) -> None:
+        seen.append(connection.connection.driver_connection.autocommit)
+
+    event.listen(engine, "before_cursor_execute", record)
+    return seen, record
+
+
+def test_reads_run_in_autocommit_and_writes_in_a_transaction(served: Served) -> None:
+    seen, record = _autocommit_of_statements(served.engine)
+    try:
+        for _ in range(2):  # the pool's connection serves a read, a write, then a read again
+            read = served.client.get(f"/v1/events/{EVENT}")
+            assert read.status_code == 200
+            assert seen and all(seen), seen
+            seen.clear()
+            assert _retitle(served, read.headers["ETag"]).status_code == 200
+            assert seen and not any(seen), seen
+            seen.clear()
+    finally:
+        event.remove(served.engine, "before_cursor_execute", record)
+    assert served.client.get(f"/v1/events/{EVENT}").json()["title"] == "Talks resumed"
 
 
 def _retitle(served: Served, etag: str) -> Any:
