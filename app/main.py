@@ -14,7 +14,7 @@ from app.actors.routes import router as actors_router
 from app.changes.routes import router as changes_router
 from app.core import errors
 from app.core.body_limit import BodyLimitMiddleware
-from app.core.db import create_db_engine, session_factory
+from app.core.db import create_db_engine, read_session_factory, session_factory
 from app.core.exchange import ExchangeMiddleware
 from app.core.metrics import router as metrics_router
 from app.core.nul_guard import NulGuardMiddleware
@@ -72,6 +72,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions or session_factory(engine)
+    # Tests give sessions inside their transaction: reads use them too, to see its rows.
+    app.state.read_sessions = sessions or read_session_factory(engine)
     errors.install(app)
     # Added innermost first: a request meets the exchange (request id, security headers,
     # metrics, access log), CORS, the rate limit, the body limit, the NUL guard and the read

@@ -859,6 +859,14 @@ def main(
     load_only: Annotated[
         bool, typer.Option("--load-only", help="Generate and load the databases, then stop.")
     ] = False,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="Only Dyad's Q1, Q4 and Q5 on SQLite, then on PostgreSQL (2 workers each), "
+            "printed as a table: for comparing the two within one run. Writes no RESULTS.md.",
+        ),
+    ] = False,
 ) -> None:
     """Generate, load, serve and measure Dyad and Datasette; write RESULTS.md."""
     ensure_tools()
@@ -926,6 +934,10 @@ def main(
     }
     # Dyad as `make run` serves it (a worker per core), then one worker: per-process figures.
     dyad_cmd = [str(BIN / "dyad"), "serve"]
+    if quick:
+        quick_compare(dyad_cmd, {"sqlite": sqlite_url, "postgres": pg_url}, ids, connections,
+                      duration, out)  # fmt: skip
+        return
     with Server(
         "dyad", [*dyad_cmd, "--port", str(port := free_port())], dyad_env(sqlite_url), port,
         out / "dyad-server.log",
@@ -969,6 +981,80 @@ def main(
     (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
     report(results, results_file)
     say(f"written {results_file}")
+
+
+def quick_compare(
+    dyad_cmd: list[str],
+    urls: dict[str, str],
+    ids: list[str],
+    connections: int,
+    duration: int,
+    out: Path,
+) -> None:
+    """Q1, Q4 and Q5 of Dyad on each database in turn, and PostgreSQL's share of SQLite's;
+    with the CPU time per request of Dyad's processes and of PostgreSQL's backends serving
+    them (steadier than requests/s on a machine that others load too)."""
+    rows: dict[str, dict[str, str]] = {}
+    for name, url in urls.items():
+        if not url:
+            continue
+        command = [*dyad_cmd, "--port", str(port := free_port())]
+        with Server(f"quick-{name}", command, dyad_env(url), port, out / f"quick-{name}.log") as s:
+            assert s.process is not None
+            queries = dyad_queries(s.fetch, ids)
+            ids_file = out / f"quick-{name}-q4-paths.txt"
+            ids_file.write_text("\n".join(queries.q4_paths) + "\n")
+            plan = {"q1": queries.q1, "q4": queries.q4_paths[0], "q5": queries.q5}
+            for query, path in plan.items():
+                warm(s.base + path)
+                paths = ids_file if query == "q4" else None
+                before = _cpu_seconds(s.process.pid, url)
+                result = run_wrk(
+                    s.base + path, connections, duration, paths, out / f"quick-{name}-{query}.txt"
+                )
+                after = _cpu_seconds(s.process.pid, url)
+                us = {
+                    side: sum(t - before[side].get(pid, 0) for pid, t in after[side].items())
+                    / result["requests"]
+                    * 1e6
+                    for side in after
+                }
+                cell = f"{result['rps']:,.0f} ({us['dyad']:,.0f}+{us['postgres']:,.0f} us)"
+                rows.setdefault(query, {})[name] = cell
+                rows[query][f"{name}_rps"] = str(result["rps"])
+                say(f"  {name} {query}: {cell}")
+    names = [name for name, url in urls.items() if url]
+    print("| query | " + " | ".join(f"{n}: req/s (Dyad+PostgreSQL CPU)" for n in names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for query, cells in rows.items():
+        print(f"| {query} | " + " | ".join(cells[n] for n in names) + " |")
+
+
+def _cpu_seconds(server_pid: int, database_url: str) -> dict[str, dict[int, float]]:
+    """The CPU time so far of the server's processes, and of the PostgreSQL backends
+    connected to its database (none on SQLite), by process id."""
+    backends: list[int] = []
+    if not database_url.startswith("sqlite"):
+        import psycopg
+
+        server, _, name = database_url.replace("+psycopg", "").rpartition("/")
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            found = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,)
+            ).fetchall()
+            backends = [pid for (pid,) in found]
+
+    def seconds(pids: list[int]) -> dict[int, float]:
+        times = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            times[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return times
+
+    return {"dyad": seconds(tree_pids(server_pid)), "postgres": seconds(backends)}
 
 
 def sqlite_bytes(database: Path) -> int:

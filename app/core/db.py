@@ -1,6 +1,7 @@
 """The engine, the session dependency, and the few places where SQLite and PostgreSQL differ."""
 
 import math
+import select
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -24,7 +25,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -83,8 +84,9 @@ def create_db_engine(
         if read_only:
             settings.append("-c default_transaction_read_only=on")
         options = {"options": " ".join(settings)} if settings else {}
-        # pre_ping replaces connections that died with a database restart.
-        return create_engine(url, pool_pre_ping=True, connect_args=options, **kwargs)
+        engine = create_engine(url, connect_args=options, **kwargs)
+        event.listen(engine, "checkout", _checkout)
+        return engine
 
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
     if statement_timeout:
@@ -122,6 +124,23 @@ def create_db_engine(
         driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection as it leaves the pool: alive, and transactional.
+
+    Alive: an idle connection has nothing to read. Something to read means the server ended
+    it and said so (a restart, pg_terminate_backend, an idle timeout) or closed the socket:
+    the pool then opens a new connection in its place. A look at the socket, where the pool's
+    pre-ping was a round trip to the server (a tenth of a small read's time).
+    Transactional: a read's session may have left it in autocommit (read_session_factory).
+    """
+    idle = select.poll()
+    idle.register(dbapi_connection.fileno(), select.POLLIN)
+    if idle.poll(0):
+        raise DisconnectionError("PostgreSQL ended this pooled connection")
+    if dbapi_connection.autocommit:
+        dbapi_connection.autocommit = False
 
 
 def _json_text(value: Any) -> str:
@@ -279,17 +298,41 @@ def session_factory(bind: Engine | Connection, **kwargs: Any) -> sessionmaker[Se
     return sessionmaker(bind=bind, class_=Session, expire_on_commit=False, **kwargs)
 
 
+def read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """How the app opens the sessions of reads (GET, HEAD, OPTIONS).
+
+    PostgreSQL: in autocommit, each statement a transaction of its own, without the round
+    trips of BEGIN and COMMIT. A read loses nothing by it: in READ COMMITTED, PostgreSQL's
+    default and Dyad's, each statement of a transaction takes a snapshot of its own anyway.
+    The connection leaves the pool transactional again (_checkout). SQLite: the usual
+    sessions, whose BEGIN costs no trip and holds a read's statements to one snapshot.
+    """
+    sessions = session_factory(engine)
+    if not is_sqlite(engine):
+        event.listen(sessions, "after_begin", _autocommit)
+    return sessions
+
+
+def _autocommit(_session: Session, _transaction: Any, connection: Connection) -> None:
+    # Before the session's first statement, so psycopg has sent no BEGIN yet. Not the
+    # engine's execution option isolation_level="AUTOCOMMIT", which does as much but adds an
+    # event to every statement of the engine: more time than the round trips it saves.
+    driver: Any = connection.connection.driver_connection
+    driver.autocommit = True
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session and one transaction per request: commit on success, roll back on error.
 
     Requests that may write (not GET, HEAD or OPTIONS) run as the database's one writer, and
     their steps that talk to the database run in a worker thread: a commit waits on the disk.
     A read's transaction ends at once (nothing to write): here, which costs less than the trip
-    to a thread.
+    to a thread. Reads' sessions come from read_session_factory.
     """
-    session = request.app.state.sessions()
     # A read-only server never writes: the route's key check refuses the request instead.
     writes = request.method not in SAFE_METHODS and not request.app.state.settings.read_only
+    state = request.app.state
+    session = state.sessions() if writes else state.read_sessions()
     try:
         if writes:
             await run_in_threadpool(begin_write, session)

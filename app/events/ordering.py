@@ -22,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     func,
     inspect,
+    literal_column,
     or_,
     tuple_,
 )
@@ -222,5 +223,8 @@ def _longest_span() -> CoreSelect[int]:
     return core_select(func.max(col(EventDyad.span_days))).where(
         col(EventDyad.country_a) == bindparam("a"),
         col(EventDyad.country_b) == bindparam("b"),
-        col(EventDyad.span_days) > YEAR_SPAN_DAYS,  # ix_event_dyad_long_span holds those
+        # ix_event_dyad_long_span holds those. The year written in the SQL, not bound: a
+        # plan PostgreSQL keeps for a prepared statement must prove the index's condition
+        # without the parameters' values, and otherwise read every event of the dyad.
+        col(EventDyad.span_days) > literal_column(str(YEAR_SPAN_DAYS)),
     )

@@ -195,7 +195,7 @@ def test_postgresql_stopped_and_started_gives_503s_then_service_without_restart(
         assert client.get("/healthz").status_code == 200  # the process itself is fine
 
         cluster.start()
-        # A pool with pre-ping drops the dead connections: the first request may still meet
+        # The pool replaces the connections the server ended: the first request may still meet
         # one while PostgreSQL finishes starting, so allow a few seconds, not a restart.
         deadline = time.monotonic() + 15
         while client.get("/readyz").status_code != 200:

@@ -5,12 +5,14 @@ the history reads the same through it."""
 from typing import Any
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlmodel import Session
 
 from app.events.models import EventPublic
 from app.events.public import EVENT_COLUMNS, dumps, load_public
+from tests.factories import make_event, make_source
 
 
 def stored(session: Session) -> dict[str, bytes]:
@@ -142,3 +144,28 @@ def test_documents_follow_every_kind_of_write(
         text("SELECT data FROM revision WHERE event_id = 'imported-1'")
     )
     assert data.scalar_one() is None
+
+
+def test_postgresql_keeps_a_document_of_a_few_kilobytes_in_its_row_as_written(session):
+    """Compressed, or moved to the TOAST table, a document costs a page's read a lookup and a
+    decompression each (migration 5b8e2d7c4a19): up to a page, it stays in its row."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's TOAST; SQLite stores documents in their rows")
+    # Long quotes: 5 kB of the document, none of the event's own columns (which a row past a
+    # page would compress first).
+    quotes = [" ".join(f"round {n} of the talks in {year}" for n in range(40)) for year in range(5)]
+    citations = [{"source_id": make_source(session), "quote": quote} for quote in quotes]
+    make_event(session, id="long-read", citations=citations)
+    session.flush()
+    stored, written = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT pg_column_size(document), octet_length(document) FROM event"
+                " WHERE id = 'long-read'"
+            )
+        )
+        .one()
+    )
+    assert written > 5000
+    assert stored >= written  # not compressed: the text and its header

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.core.db import create_db_engine, utcnow
 from app.core.migrate import alembic_config
 from app.events.models import DyadMonth, Event, EventCountry, EventDyad
+from app.events.ordering import _longest_span
 from app.events.public import store_documents
 from tests.events.test_event_properties import (
     COUNTRIES,
@@ -588,3 +589,26 @@ def test_postgresql_counts_a_frequent_pair_as_it_is(session, engine):
     )
     estimate = plan[0]["Plan"]["Plan Rows"]
     assert 200 <= estimate <= 800, estimate  # 400 rows; 40 if taken as independent
+
+
+def test_the_longest_span_of_a_pair_reads_its_partial_index_even_in_a_generic_plan(session, engine):
+    """A page from `from` on asks for the pair's longest span over a year, which the partial
+    index ix_event_dyad_long_span holds. PostgreSQL plans a statement prepared by the driver
+    once for any parameters: the year must be in the SQL for that plan to use the index, or
+    it reads every row of the pair."""
+    statement = str(_longest_span().compile(engine))
+    connection = session.connection()
+    if engine.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", ("AZE", "IRN"))
+        plan = "\n".join(row[3] for row in rows)
+    else:
+        generic = statement.replace("%(a)s", "$1").replace("%(b)s", "$2")
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # the table is empty
+        connection.exec_driver_sql(f"PREPARE longest_span AS {generic}")
+        try:
+            rows = connection.exec_driver_sql("EXPLAIN EXECUTE longest_span('AZE', 'IRN')")
+            plan = "\n".join(row[0] for row in rows)
+        finally:
+            connection.exec_driver_sql("DEALLOCATE longest_span")
+    assert "ix_event_dyad_long_span" in plan, plan
