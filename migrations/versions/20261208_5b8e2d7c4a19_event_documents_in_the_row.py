@@ -1,7 +1,7 @@
 """event.document kept in its row on PostgreSQL, as written: no TOAST table, no decompression
 
 Revision ID: 5b8e2d7c4a19
-Revises: 3c9a7e5d1b42
+Revises: b8e2f4a6c1d3
 Create Date: 2026-12-08 10:00:00.000000
 
 PostgreSQL compresses a row's long values once the row passes 2 kB, and moves them to the
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "5b8e2d7c4a19"
-down_revision: str | None = "3c9a7e5d1b42"
+down_revision: str | None = "b8e2f4a6c1d3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
