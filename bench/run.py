@@ -859,6 +859,15 @@ def main(
     load_only: Annotated[
         bool, typer.Option("--load-only", help="Generate and load the databases, then stop.")
     ] = False,
+    memory_only: Annotated[
+        bool,
+        typer.Option(
+            "--memory-only",
+            help="Only `dyad serve`'s memory (a worker per core) on each database: at rest"
+            " after Q1-Q5 (`--duration` seconds each), then at the Q6 export's peak; printed"
+            " as JSON, no RESULTS.md.",
+        ),
+    ] = False,
 ) -> None:
     """Generate, load, serve and measure Dyad and Datasette; write RESULTS.md."""
     ensure_tools()
@@ -909,6 +918,9 @@ def main(
         subprocess.run([str(BIN / "dyad"), "migrate"], env=dyad_env(url), check=True)
 
     ids = sample_ids(data / "events.ndjson", n, 1000)
+    if memory_only:
+        print(json.dumps(memory_run(sqlite_url, pg_url, ids, connections, duration, out)))
+        return
     results: dict[str, Any] = {
         "n": n,
         "seed": seed,
@@ -969,6 +981,27 @@ def main(
     (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
     report(results, results_file)
     say(f"written {results_file}")
+
+
+def memory_run(
+    sqlite_url: str, pg_url: str, ids: list[str], connections: int, duration: int, out: Path
+) -> dict[str, Any]:
+    """`dyad serve` as it runs by default on each database: Q1-Q5's requests/s, the memory
+    at rest after them, and the Q6 export's time and peak memory."""
+    found: dict[str, Any] = {}
+    for name, url in (("sqlite", sqlite_url), ("postgres", pg_url)):
+        if not url:
+            continue
+        command = [str(BIN / "dyad"), "serve", "--port", str(port := free_port())]
+        with Server(f"dyad-{name}", command, dyad_env(url), port, out / f"mem-{name}.log") as s:
+            measured = measure(s, dyad_queries(s.fetch, ids), connections, duration, out, False)
+        found[name] = {
+            "rps": {q: round(measured[q]["rps"]) for q in ("q1", "q2", "q3", "q4", "q5")},
+            "at_rest": {k: round(v, 1) for k, v in measured["memory"].items()},
+            "q6": {k: round(v, 1) for k, v in measured["q6"].items()},
+        }
+        say(f"  {name}: {json.dumps(found[name])}")
+    return found
 
 
 def sqlite_bytes(database: Path) -> int:
