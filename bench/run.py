@@ -786,13 +786,14 @@ def _memory(results: dict[str, Any]) -> list[str]:
         "",
         "### Memory",
         "",
-        "Read from /proc/PID/smaps_rollup of each server's processes (for `dyad serve`: its "
-        "supervisor, its workers and multiprocessing's resource tracker): at rest after Q1-Q5, "
-        "and every 20 ms of the export above. PSS splits each page that n processes share "
-        "between them, 1/n to each, so the PSS summed is what the server holds as a whole, the "
-        "figure of the export's goal; RSS summed counts every shared page (libraries, mostly) "
-        "once in each process; the largest process's RSS is the figure of one process (with "
-        "several workers, a worker's: during the export, the one that writes it).",
+        "Read from /proc/PID/smaps_rollup of each server's processes (for `dyad serve`: the "
+        "parent and the workers it forked, every descendant of the process started): at rest "
+        "after Q1-Q5, and every 20 ms of the export above. PSS splits each page that n "
+        "processes share between them, 1/n to each, so the PSS summed is what the server holds "
+        "as a whole, the figure of the export's goal; RSS summed counts every shared page (the "
+        "imported modules the workers share with their parent, libraries) once in each process; "
+        "the largest process's RSS is the figure of one process (with several workers, a "
+        "worker's: during the export, the one that writes it).",
         "",
         "| server at rest | processes | PSS summed MB | RSS summed MB | largest process's RSS MB |",
         "| --- | ---: | ---: | ---: | ---: |",
