@@ -22,6 +22,7 @@ import os
 import select
 import signal
 import sys
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
@@ -49,9 +50,15 @@ def preload(config: uvicorn.Config) -> None:
 class Supervisor:
     """Forks `workers` uvicorn servers on one listening socket and keeps them running."""
 
-    def __init__(self, config: uvicorn.Config, workers: int) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        workers: int,
+        preload: Callable[[uvicorn.Config], None] = preload,
+    ) -> None:
         self.config = config
         self.workers = workers
+        self.preload = preload
         self.pids: set[int] = set()
         self.retiring: set[int] = set()  # replaced on SIGHUP, finishing what they serve
         self.stopping = False
@@ -60,7 +67,7 @@ class Supervisor:
 
     def run(self) -> int:
         """Serve until a stop signal; the exit status for the program."""
-        preload(self.config)
+        self.preload(self.config)
         gc.collect()  # the imports' garbage, before it is frozen in with what the workers share
         self.sock = self.config.bind_socket()
         # Signals wake the loop through this pipe at once, SIGCHLD (a worker exited) too.
@@ -150,9 +157,13 @@ class Supervisor:
         gc.freeze()
         sys.stdout.flush()
         sys.stderr.flush()
+        # Signals wait until the worker has its own handlers: a SIGTERM caught by the
+        # parent's, in the worker, would be lost, and the parent would wait for it forever.
+        signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
         pid = os.fork()
         if pid:
             self.pids.add(pid)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED)
             return
         os._exit(self._work())  # never the parent's cleanup (its finally blocks, atexit)
 
@@ -167,6 +178,7 @@ class Supervisor:
             for sig in HANDLED:
                 signal.signal(sig, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED)
             server = uvicorn.Server(self.config)
             server.run(sockets=[self.sock])  # the app, its engine: made here, in config.load()
             status = 0 if server.started else STARTUP_FAILURE

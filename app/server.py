@@ -18,7 +18,15 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from app import prefork
-from app.core import logs
+from app.core import db, logs
+from app.core.settings import get_settings
+
+
+def preload(config: uvicorn.Config) -> None:
+    """What the workers share, imported before they are forked: the app's modules and
+    uvicorn's, and the database's driver, which an engine imports only when it is made."""
+    prefork.preload(config)
+    db.import_driver(get_settings().database_url)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     status = 0
     try:
         if args.workers > 1:
-            status = prefork.Supervisor(config, args.workers).run()
+            status = prefork.Supervisor(config, args.workers, preload).run()
         else:
             server = uvicorn.Server(config)
             server.run()

@@ -371,24 +371,32 @@ def test_serve_becomes_a_server_that_imports_nothing_of_the_command_line(
     assert "serving with 2 worker processes" in running.stderr()
 
 
-def test_the_server_imports_the_app_before_forking_but_makes_no_engine():
-    """What the workers share: the parent's imports, app.main's and uvicorn's, none of the
-    command line's, and no app, engine or connection, which each worker makes its own."""
+@pytest.mark.parametrize(
+    ("database_url", "driver"),
+    [("sqlite:///unused.db", "sqlite3"), ("postgresql+psycopg://nobody@127.0.0.1:1/x", "psycopg")],
+)
+def test_the_server_imports_the_app_before_forking_but_makes_no_engine(database_url, driver):
+    """What the workers share: the parent's imports, app.main's, uvicorn's and the database
+    driver's, none of the command line's, and no app, engine or connection (none could be
+    made to that PostgreSQL), which each worker makes its own."""
     preloaded = (
         "import gc, sys, uvicorn, sqlalchemy, fastapi;"
-        "from app import prefork, server;"
-        "config = uvicorn.Config('app.main:create_app', factory=True, workers=2);"
-        "prefork.preload(config);"
+        "from app import server;"
+        "server.preload(uvicorn.Config('app.main:create_app', factory=True, workers=2));"
         "made = [type(o).__name__ for o in gc.get_objects()"
         " if isinstance(o, (sqlalchemy.Engine, fastapi.FastAPI))];"
         f"print(sorted(set({COMMAND_LINE_ONLY!r}) & set(sys.modules)), made,"
-        " 'app.main' in sys.modules, 'uvloop' in sys.modules, 'httptools' in sys.modules)"
+        f" [m in sys.modules for m in ('app.main', 'uvloop', 'httptools', {driver!r})])"
     )
     done = subprocess.run(
-        [sys.executable, "-P", "-c", preloaded], capture_output=True, text=True, timeout=60
+        [sys.executable, "-P", "-c", preloaded],
+        env=_environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[] [] True True True"
+    assert done.stdout.strip() == "[] [] [True, True, True, True]"
 
 
 def test_a_killed_worker_is_replaced(fresh_database_url, tmp_path):
