@@ -786,13 +786,14 @@ def _memory(results: dict[str, Any]) -> list[str]:
         "",
         "### Memory",
         "",
-        "Read from /proc/PID/smaps_rollup of each server's processes (for `dyad serve`: its "
-        "supervisor, its workers and multiprocessing's resource tracker): at rest after Q1-Q5, "
-        "and every 20 ms of the export above. PSS splits each page that n processes share "
-        "between them, 1/n to each, so the PSS summed is what the server holds as a whole, the "
-        "figure of the export's goal; RSS summed counts every shared page (libraries, mostly) "
-        "once in each process; the largest process's RSS is the figure of one process (with "
-        "several workers, a worker's: during the export, the one that writes it).",
+        "Read from /proc/PID/smaps_rollup of each server's processes (for `dyad serve`: the "
+        "parent and the workers it forked, every descendant of the process started): at rest "
+        "after Q1-Q5, and every 20 ms of the export above. PSS splits each page that n "
+        "processes share between them, 1/n to each, so the PSS summed is what the server holds "
+        "as a whole, the figure of the export's goal; RSS summed counts every shared page (the "
+        "imported modules the workers share with their parent, libraries) once in each process; "
+        "the largest process's RSS is the figure of one process (with several workers, a "
+        "worker's: during the export, the one that writes it).",
         "",
         "| server at rest | processes | PSS summed MB | RSS summed MB | largest process's RSS MB |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -867,6 +868,15 @@ def main(
             "printed as a table: for comparing the two within one run. Writes no RESULTS.md.",
         ),
     ] = False,
+    memory_only: Annotated[
+        bool,
+        typer.Option(
+            "--memory-only",
+            help="Only `dyad serve`'s memory (a worker per core) on each database: at rest"
+            " after Q1-Q5 (`--duration` seconds each), then at the Q6 export's peak; printed"
+            " as JSON, no RESULTS.md.",
+        ),
+    ] = False,
 ) -> None:
     """Generate, load, serve and measure Dyad and Datasette; write RESULTS.md."""
     ensure_tools()
@@ -917,6 +927,9 @@ def main(
         subprocess.run([str(BIN / "dyad"), "migrate"], env=dyad_env(url), check=True)
 
     ids = sample_ids(data / "events.ndjson", n, 1000)
+    if memory_only:
+        print(json.dumps(memory_run(sqlite_url, pg_url, ids, connections, duration, out)))
+        return
     results: dict[str, Any] = {
         "n": n,
         "seed": seed,
@@ -1055,6 +1068,27 @@ def _cpu_seconds(server_pid: int, database_url: str) -> dict[str, dict[int, floa
         return times
 
     return {"dyad": seconds(tree_pids(server_pid)), "postgres": seconds(backends)}
+
+
+def memory_run(
+    sqlite_url: str, pg_url: str, ids: list[str], connections: int, duration: int, out: Path
+) -> dict[str, Any]:
+    """`dyad serve` as it runs by default on each database: Q1-Q5's requests/s, the memory
+    at rest after them, and the Q6 export's time and peak memory."""
+    found: dict[str, Any] = {}
+    for name, url in (("sqlite", sqlite_url), ("postgres", pg_url)):
+        if not url:
+            continue
+        command = [str(BIN / "dyad"), "serve", "--port", str(port := free_port())]
+        with Server(f"dyad-{name}", command, dyad_env(url), port, out / f"mem-{name}.log") as s:
+            measured = measure(s, dyad_queries(s.fetch, ids), connections, duration, out, False)
+        found[name] = {
+            "rps": {q: round(measured[q]["rps"]) for q in ("q1", "q2", "q3", "q4", "q5")},
+            "at_rest": {k: round(v, 1) for k, v in measured["memory"].items()},
+            "q6": {k: round(v, 1) for k, v in measured["q6"].items()},
+        }
+        say(f"  {name}: {json.dumps(found[name])}")
+    return found
 
 
 def sqlite_bytes(database: Path) -> int:

@@ -24,7 +24,7 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import sessionmaker
@@ -57,6 +57,13 @@ def table_of(model: Any) -> Table:
 def is_sqlite(engine_or_url: Engine | str) -> bool:
     url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
     return url.startswith("sqlite")
+
+
+def import_driver(url: str) -> None:
+    """Import the SQLAlchemy dialect and the driver (psycopg: some 4 MB of Python objects) that
+    an engine on `url` loads, making no engine and no connection: what `dyad serve` does
+    before forking its workers, so that they share one copy."""
+    make_url(url).get_dialect().import_dbapi()
 
 
 def create_db_engine(

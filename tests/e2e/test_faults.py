@@ -44,10 +44,11 @@ def _write_key(env: dict[str, str], tmp_path: Path) -> str:
 # --- SIGTERM during a write --------------------------------------------------------------
 
 
-def test_sigterm_lets_an_import_in_flight_finish_and_commit(fresh_database_url, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_lets_an_import_in_flight_finish_and_commit(fresh_database_url, tmp_path, workers):
     env = _environment(fresh_database_url, DYAD_RATE_LIMIT="off")
     key = _write_key(env, tmp_path)
-    server = start_server(env, tmp_path)
+    server = start_server(env, tmp_path, workers=workers)
     uploading, signalled = threading.Event(), threading.Event()
     rows = [f"late-{n},Event {n} of a slow upload,2015,AZE;IRN,consult\n" for n in range(50)]
 

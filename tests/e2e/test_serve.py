@@ -343,6 +343,14 @@ def test_rate_limits_through_redis_are_one_budget_for_every_worker(fresh_databas
 COMMAND_LINE_ONLY = ("typer", "rich", "alembic", "httpx")
 
 
+def _children(pid: int) -> set[int]:
+    return {
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    }
+
+
 def test_serve_becomes_a_server_that_imports_nothing_of_the_command_line(
     fresh_database_url, tmp_path
 ):
@@ -352,30 +360,93 @@ def test_serve_becomes_a_server_that_imports_nothing_of_the_command_line(
         # The same process, now the server program: what `dyad serve` imported is gone.
         arguments = Path(f"/proc/{running.process.pid}/cmdline").read_bytes().split(b"\0")
         assert arguments[1:4] == [b"-P", b"-m", b"app.server"]
+        # Its children are the workers, forked from it, and nothing else (no
+        # multiprocessing resource tracker).
+        assert _children(running.process.pid) == workers
         for pid in workers:
-            parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
-            assert int(parent) == running.process.pid
+            assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") == arguments
         assert httpx.get(f"{running.base_url}/v1/event-types").status_code == 200
     finally:
         _stop(running.process)
     assert "serving with 2 worker processes" in running.stderr()
 
 
-def test_a_worker_of_the_server_imports_nothing_of_the_command_line():
-    def imported(main_module: str) -> str:
-        """What a worker holds of COMMAND_LINE_ONLY: multiprocessing's spawn imports its
-        parent's main module in it, then uvicorn makes the app."""
-        worker = (
-            f"import runpy, sys; runpy.run_module({main_module!r}, run_name='__mp_main__');"
-            "from app.main import create_app; create_app();"
-            f"print(sorted(set({COMMAND_LINE_ONLY!r}) & set(sys.modules)))"
-        )
-        done = subprocess.run(
-            [sys.executable, "-P", "-c", worker], capture_output=True, text=True, timeout=60
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
+@pytest.mark.parametrize(
+    ("database_url", "driver"),
+    [("sqlite:///unused.db", "sqlite3"), ("postgresql+psycopg://nobody@127.0.0.1:1/x", "psycopg")],
+)
+def test_the_server_imports_the_app_before_forking_but_makes_no_engine(database_url, driver):
+    """What the workers share: the parent's imports, app.main's, uvicorn's and the database
+    driver's, none of the command line's, and no app, engine or connection (none could be
+    made to that PostgreSQL), which each worker makes its own."""
+    preloaded = (
+        "import gc, sys, uvicorn, sqlalchemy, fastapi;"
+        "from app import server;"
+        "server.preload(uvicorn.Config('app.main:create_app', factory=True, workers=2));"
+        "made = [type(o).__name__ for o in gc.get_objects()"
+        " if isinstance(o, (sqlalchemy.Engine, fastapi.FastAPI))];"
+        f"print(sorted(set({COMMAND_LINE_ONLY!r}) & set(sys.modules)), made,"
+        f" [m in sys.modules for m in ('app.main', 'uvloop', 'httptools', {driver!r})])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", preloaded],
+        env=_environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[] [] [True, True, True, True]"
 
-    assert imported("app.server") == "[]"
-    # The main module of `dyad serve`'s workers before it became app.server: all of them.
-    assert imported("app.cli") == str(sorted(COMMAND_LINE_ONLY))
+
+def test_a_killed_worker_is_replaced(fresh_database_url, tmp_path):
+    running = start_server(_environment(fresh_database_url), tmp_path, workers=2)
+    try:
+        first = _workers_started(running, 2)
+        killed = min(first)
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while Path(f"/proc/{killed}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)  # until the parent has collected it
+        now = _workers_started(running, 2)
+        assert killed not in now
+        assert now == _children(running.process.pid)
+        assert f"Child process [{killed}] died" in running.stderr()
+        urls = [f"{running.base_url}/v1/event-types"] * 16
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            assert {r.status_code for r in pool.map(httpx.get, urls)} == {200}
+    finally:
+        _stop(running.process)
+
+
+def test_sigterm_stops_every_worker_and_removes_the_metrics_directory(fresh_database_url, tmp_path):
+    running = start_server(_environment(fresh_database_url), tmp_path, workers=2)
+    arguments = Path(f"/proc/{running.process.pid}/cmdline").read_bytes().split(b"\0")
+    metrics_dir = Path(arguments[arguments.index(b"--remove-at-exit") + 1].decode())
+    workers = _workers_started(running, 2)
+    assert metrics_dir.is_dir()
+    running.process.send_signal(signal.SIGTERM)
+    assert running.process.wait(timeout=SHUTDOWN_SECONDS) == 0
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    assert not metrics_dir.exists()
+    log = running.stderr()
+    assert log.count("Finished server process") == 2
+    assert "Stopping parent process" in log
+
+
+def test_sighup_replaces_every_worker_and_serving_goes_on(fresh_database_url, tmp_path):
+    running = start_server(_environment(fresh_database_url), tmp_path, workers=2)
+    try:
+        old = _workers_started(running, 2)
+        running.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline and (
+            any(Path(f"/proc/{pid}").exists() for pid in old)
+            or running.stderr().count("Application startup complete") < 4
+        ):
+            time.sleep(0.1)  # bounded polling
+        new = _children(running.process.pid)
+        assert len(new) == 2 and not new & old, running.stderr()
+        assert httpx.get(f"{running.base_url}/v1/event-types").status_code == 200
+    finally:
+        _stop(running.process)
