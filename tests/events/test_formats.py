@@ -15,9 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import insert
 
-from app.events import formats
+from app.events import csv_cells, formats
+from app.events.csv_cells import CSV_COLUMNS
 from app.events.filters import EventQuery
-from app.events.formats import CSV_COLUMNS, ExportContext
+from app.events.formats import ExportContext
 from app.events.models import Event, EventCountry, TimelineDocument
 from app.events.public import store_documents
 from tests.factories import make_actor, make_event, make_source
@@ -337,12 +338,12 @@ def _written_by_csv_module(cells: list[str]) -> str:
     ],
 )
 def test_csv_lines_are_what_csv_writer_writes(cells):
-    assert formats.csv_line(cells) == _written_by_csv_module(cells)
+    assert csv_cells.csv_line(cells) == _written_by_csv_module(cells)
 
 
 @given(st.lists(st.text(), min_size=2, max_size=6))
 def test_csv_lines_of_any_text_are_what_csv_writer_writes(cells):
-    assert formats.csv_line(cells) == _written_by_csv_module(cells)
+    assert csv_cells.csv_line(cells) == _written_by_csv_module(cells)
 
 
 # --- NDJSON -------------------------------------------------------------------------------
