@@ -1,4 +1,4 @@
-"""An event as a CSV row: the cells of the CSV export, and the end of its line stored with it.
+"""An event as a CSV row: the cells of the CSV export, and the part of its line stored with it.
 
 - CSV guards against formula injection (OWASP): a text cell (title, summary, tags, actor
   names, place, publishers) that begins with `=`, `+`, `-`, `@`, a tab or a carriage return
@@ -7,12 +7,13 @@
 - List cells join their values with `;`; the NDJSON export keeps the exact lists.
 - Lines are what csv.writer writes (QUOTE_MINIMAL, CRLF ends).
 
-Every write stores, beside an event's document, the end of its CSV line after the title and
-summary (`csv_tail`, in the same transaction: app.events.public.store_documents). The export
-reads the id, title and summary columns and that tail, and writes a line with two cells' worth
-of Python (`csv_head`): building every cell from the document was most of its time. The title
-and summary are left out of the stored tail because the event table holds them already (they
-are most of a line's bytes).
+Every write stores, beside an event's document, the cells of its CSV line from `date` to
+`version` (`csv_tail`, in the same transaction: app.events.public.store_documents). The export
+reads the id, title and summary columns, that tail, and the two times as the database writes
+them (app.core.db.utc_isoformat), and joins them with three cells' worth of Python
+(`csv_head`): building every cell from the document was most of its time. What the event
+table holds already stays out of the tail: the title and summary are most of a line's bytes,
+the times a sixth of the rest.
 """
 
 from collections.abc import Iterable
@@ -126,16 +127,21 @@ def csv_row(document: str) -> list[str]:
 
 def csv_line(cells: list[str]) -> str:
     """A record of two or more cells as csv.writer writes it (QUOTE_MINIMAL, CRLF ends): a
-    cell with a comma, a quote or a line break is quoted, its quotes doubled.
+    cell with a comma, a quote or a line break is quoted, its quotes doubled."""
+    return _cells(cells) + "\r\n"
 
-    csv.writer looks at every character of every cell in turn: most of an export's time. Here
-    one look at the whole line (as many commas as separators, no quote, no line break) tells
-    that no cell needs quoting, as for most events; only other lines are quoted cell by cell.
+
+def _cells(cells: list[str]) -> str:
+    """Cells joined as in csv_line, without the line end.
+
+    csv.writer looks at every character of every cell in turn. Here one look at the whole
+    line (as many commas as separators, no quote, no line break) tells that no cell needs
+    quoting, as for most events; only other lines are quoted cell by cell.
     """
     line = ",".join(cells)
     if line.count(",") == len(cells) - 1 and not _needs_quotes(line):
-        return line + "\r\n"
-    return ",".join(map(_quoted, cells)) + "\r\n"
+        return line
+    return ",".join(map(_quoted, cells))
 
 
 def _needs_quotes(text: str) -> bool:
@@ -150,9 +156,10 @@ def _quoted(cell: str) -> str:
 
 
 def csv_tail(document: str) -> str:
-    """The end of the event's CSV line after its title and summary cells (from `date` on,
-    with the CRLF): what is stored with the event (`Event.csv_tail`)."""
-    return csv_line(csv_row(document)[3:])
+    """The cells of the event's CSV line from `date` to `version`: what is stored with the
+    event (`Event.csv_tail`). The line is csv_head's cells, these, then created_at and
+    updated_at (which never need quoting)."""
+    return _cells(csv_row(document)[3:-2])
 
 
 def csv_head(event_id: str, title: str, summary: str | None) -> str:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import orjson
 from sqlmodel import Session
 
-from app.core.db import table_of
+from app.core.db import table_of, utc_isoformat
 from app.events import citation, service
 from app.events.csv_cells import CSV_COLUMNS, csv_head, csv_line
 from app.events.filters import EventQuery, Format
@@ -81,19 +81,26 @@ def _chunks(items: Iterable[T]) -> Iterator[list[T]]:
 
 BOM = "\ufeff"
 
-# What the CSV writer takes of each event: its id, title and summary, and the rest of its
-# line as stored with it (app.events.csv_cells), in batches.
+# What the CSV writer takes of each event, in batches: its id, title and summary, the cells
+# stored with it (app.events.csv_cells), and its two times as the line writes them.
 _EVENT = table_of(Event)
-CSV_SOURCE = (_EVENT.c.id, _EVENT.c.title, _EVENT.c.summary, _EVENT.c.csv_tail)
+CSV_SOURCE = (
+    _EVENT.c.id,
+    _EVENT.c.title,
+    _EVENT.c.summary,
+    _EVENT.c.csv_tail,
+    utc_isoformat(_EVENT.c.created_at) + "," + utc_isoformat(_EVENT.c.updated_at),
+)
 
 
 def write_csv(batches: Iterable[Sequence[Any]], context: ExportContext) -> Iterator[bytes]:
     """A header row (after a BOM if asked), then one row per event (RFC 4180, CRLF ends): a
-    chunk per batch of rows of CSV_SOURCE's columns, each line its head and stored tail."""
+    chunk per batch of rows of CSV_SOURCE's columns."""
     yield ((BOM if context.bom else "") + csv_line(list(CSV_COLUMNS))).encode()
     for rows in batches:
         if rows:
-            yield "".join([csv_head(*row[:3]) + row[3] for row in rows]).encode()
+            lines = [f"{csv_head(*row[:3])}{row[3]},{row[4]}\r\n" for row in rows]
+            yield "".join(lines).encode()
 
 
 # --- NDJSON -----------------------------------------------------------------------------

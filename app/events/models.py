@@ -190,7 +190,7 @@ class Event(EventBase, table=True):
     # every change to what it shows: reads send it as it is. Text, not JSONB: the bytes are
     # what is served, in EventPublic's order of keys, which JSONB would not keep.
     document: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    # The end of the event's CSV line after its title and summary, written with its document
+    # The cells of the event's CSV line from `date` to `version`, written with its document
     # (app.events.csv_cells): the CSV export reads it instead of building every cell.
     csv_tail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 

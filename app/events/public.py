@@ -3,8 +3,8 @@
 `document()` says what an event looks like to the world. It is built from rows as plain
 dicts: one query for the events, then one statement that reads every related list
 (countries, tags, actors, citations, links, linked_from, external ids) of all of them. Every
-write stores the result as JSON text in the event's `document` column, with the end of its
-CSV line in `csv_tail` (`stored`), in its own transaction (`store_documents`): for the event
+write stores the result as JSON text in the event's `document` column, with the middle cells
+of its CSV line in `csv_tail` (`stored`), in its own transaction (`store_documents`): for the event
 written, the events its links name (their linked_from), and the events that embed an actor or
 a source edited (app.events.writes). Reads send those stored bytes as they are, without
 building anything (`get_document`, `items`, the CSV export). EventPublic stays the documented
@@ -46,7 +46,7 @@ EventDict = dict[str, Any]
 
 _event = table_of(Event)
 # What every write stores of an event's public form (`stored`): its document (JSON) and the
-# end of its CSV line.
+# middle cells of its CSV line.
 STORED = ("document", "csv_tail")
 # The columns the public form is built from: all but what is stored of it.
 EVENT_COLUMNS: list[ColumnElement[Any]] = [c for c in _event.columns if c.name not in STORED]
@@ -206,8 +206,8 @@ def items(documents: Iterable[str], fields: set[str] | None) -> list[Any]:
 
 
 def stored(event: EventDict) -> dict[str, str]:
-    """What is stored of an event's public form, by column: its document, and the end of its
-    CSV line, which the CSV export reads (app.events.csv_cells)."""
+    """What is stored of an event's public form, by column: its document, and the middle cells
+    of its CSV line, which the CSV export reads (app.events.csv_cells)."""
     json = dumps(event).decode()
     return {"document": json, "csv_tail": csv_tail(json)}
 

@@ -1,13 +1,14 @@
-"""event.csv_tail: the end of each event's CSV line, stored by every write beside its document
+"""event.csv_tail: the middle of each event's CSV line, stored by every write beside its document
 
 Revision ID: 5b2d8f4a6c13
 Revises: b8e2f4a6c1d3
 Create Date: 2026-12-07 22:00:00.000000
 
 The CSV export built every cell of every event from its document, in Python: most of its
-time. Every write now stores, with the document, the line's cells after the title and summary
-(app.events.csv_cells), and the export writes each line as its id, title and summary columns
-before that tail. The column is filled here from the documents already stored.
+time. Every write now stores, with the document, the line's cells from `date` to `version`
+(app.events.csv_cells), and the export writes each line from its id, title and summary
+columns, those cells and its times. The column is filled here from the documents already
+stored.
 """
 
 from collections.abc import Sequence

@@ -45,7 +45,7 @@ def assert_documents_current(session: Session) -> None:
     for event_id, document in documents.items():
         assert document == expected[event_id], event_id
         assert document == dumps(orjson.loads(document))  # plain JSON, as sent
-    # The end of each event's CSV line, stored with its document, follows it too.
+    # The cells of each event's CSV line stored with its document follow it too.
     tails = session.connection().execute(text("SELECT id, document, csv_tail FROM event"))
     for event_id, document, tail in tails:
         assert tail == csv_tail(document), event_id

@@ -232,9 +232,15 @@ def test_each_export_writes_the_stored_documents_read_in_one_statement(client, s
     everything = _every_event(session)  # built from every table
     documents = [public.dumps(event).decode() for event in everything]
     context = formats.ExportContext(events_url="http://testserver/v1/events")
-    # CSV reads each event's id, title, summary and the stored rest of its line.
+    # CSV reads each event's id, title, summary, the cells stored with it, and its times.
     rows = [
-        (event["id"], event["title"], event["summary"], csv_cells.csv_tail(document))
+        (
+            event["id"],
+            event["title"],
+            event["summary"],
+            csv_cells.csv_tail(document),
+            f"{event['created_at'].isoformat()},{event['updated_at'].isoformat()}",
+        )
         for event, document in zip(everything, documents, strict=True)
     ]
     for export_format, chosen in formats.EXPORTS.items():
