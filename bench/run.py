@@ -228,6 +228,18 @@ def memory(pid: int) -> dict[str, int]:
     return {"pss": pss, "rss": rss, "largest": largest}
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a process and its descendants have used so far."""
+    ticks = 0
+    for current in tree_pids(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (the 14th and 15th fields)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     name: str
@@ -324,6 +336,7 @@ def export(url: str, pid: int) -> dict[str, Any]:
     sampler = threading.Thread(target=sample)
     sampler.start()
     size = lines = 0
+    cpu = cpu_seconds(pid)
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(url, timeout=3600) as response:
@@ -332,10 +345,12 @@ def export(url: str, pid: int) -> dict[str, Any]:
                 lines += chunk.count(b"\n")
     finally:
         seconds = time.perf_counter() - started
+        cpu = cpu_seconds(pid) - cpu
         stop.set()
         sampler.join()
     return {
         "seconds": seconds,
+        "server_cpu_seconds": cpu,
         "bytes": size,
         "lines": lines,
         "processes": len(tree_pids(pid)),
@@ -877,6 +892,13 @@ def main(
             " as JSON, no RESULTS.md.",
         ),
     ] = False,
+    q6_only: Annotated[
+        int,
+        typer.Option(
+            "--q6-only",
+            help="Only time Q6 (each system's CSV export, this many times in turn); print it.",
+        ),
+    ] = 0,
 ) -> None:
     """Generate, load, serve and measure Dyad and Datasette; write RESULTS.md."""
     ensure_tools()
@@ -926,6 +948,18 @@ def main(
     for url in filter(None, (sqlite_url, pg_url)):
         subprocess.run([str(BIN / "dyad"), "migrate"], env=dyad_env(url), check=True)
 
+    datasette_cmd = [
+        str(BENCH_VENV / "bin" / "datasette"), "serve", "-i", str(peer_file),
+        "--setting", "num_sql_threads", "8", "--port", str(port := free_port()),
+        # Whole answers, as Dyad gives: the CSV is not cut at 100 MB, the timeline's rows
+        # (months x types) not at 1,000, and no query stopped after a second.
+        "--setting", "max_csv_mb", "0",
+        "--setting", "max_returned_rows", "20000",
+        "--setting", "sql_time_limit_ms", "60000",
+    ]  # fmt: skip
+    if q6_only:
+        only_q6(q6_only, sqlite_url, pg_url, datasette_cmd, out)
+        return
     ids = sample_ids(data / "events.ndjson", n, 1000)
     if memory_only:
         print(json.dumps(memory_run(sqlite_url, pg_url, ids, connections, duration, out)))
@@ -964,15 +998,6 @@ def main(
         results["dyad_sqlite_1"] = measure(
             server, dyad_q, connections, duration, out, one=False, q6=False
         )
-    datasette_cmd = [
-        str(BENCH_VENV / "bin" / "datasette"), "serve", "-i", str(peer_file),
-        "--setting", "num_sql_threads", "8", "--port", str(port := free_port()),
-        # Whole answers, as Dyad gives: the CSV is not cut at 100 MB, the timeline's rows
-        # (months x types) not at 1,000, and no query stopped after a second.
-        "--setting", "max_csv_mb", "0",
-        "--setting", "max_returned_rows", "20000",
-        "--setting", "sql_time_limit_ms", "60000",
-    ]  # fmt: skip
     with Server("datasette", datasette_cmd, dict(os.environ), port, out / "ds.log") as server:
         peer_q = datasette_queries(server.base, ids)
         results["datasette"] = measure(server, peer_q, connections, duration, out, one=False)
@@ -1089,6 +1114,44 @@ def memory_run(
         }
         say(f"  {name}: {json.dumps(found[name])}")
     return found
+
+
+def only_q6(times: int, sqlite_url: str, pg_url: str, datasette_cmd: list[str], out: Path) -> None:
+    """Q6 alone: each system's CSV of every event, `times` rounds in turn (Dyad on SQLite,
+    Datasette, Dyad on PostgreSQL), the servers started once; seconds, megabytes and peak
+    PSS printed, with Dyad's speed as a ratio to Datasette's of the same round."""
+    port = free_port()
+    peer_port = int(datasette_cmd[datasette_cmd.index("--port") + 1])
+    servers = [
+        ("dyad", [str(BIN / "dyad"), "serve", "--port", str(port)], dyad_env(sqlite_url), port),
+        ("datasette", datasette_cmd, dict(os.environ), peer_port),
+    ]
+    if pg_url:
+        pg_port = free_port()
+        pg_cmd = [str(BIN / "dyad"), "serve", "--port", str(pg_port)]
+        servers.append(("dyad-pg", pg_cmd, dyad_env(pg_url), pg_port))
+    paths = {"datasette": "/bench/events.csv?_stream=on&_size=max"}
+    running = [Server(name, cmd, env, p, out / f"{name}-q6.log") for name, cmd, env, p in servers]
+    for server in running:
+        server.__enter__()
+    try:
+        for _ in range(times):
+            got: dict[str, dict[str, Any]] = {}
+            for server in running:
+                assert server.process is not None
+                url = server.base + paths.get(server.name, "/v1/events?format=csv")
+                got[server.name] = export(url, server.process.pid)
+            for name, result in got.items():
+                ratio = got["datasette"]["seconds"] / result["seconds"]
+                say(
+                    f"  q6 {name}: {result['seconds']:.2f} s (server CPU "
+                    f"{result['server_cpu_seconds']:.2f} s), {result['bytes'] / 1e6:.1f} MB, "
+                    f"{result['lines']:,} lines, peak PSS {result['peak_pss_mb']:.0f} MB "
+                    f"(before {result['pss_before_mb']:.0f}); Datasette / it {ratio:.2f}x"
+                )
+    finally:
+        for server in running:
+            server.__exit__()
 
 
 def sqlite_bytes(database: Path) -> int:

@@ -224,6 +224,19 @@ class exact_real(_PerDialect):
     inherit_cache = True
 
 
+class utc_isoformat(_PerDialect):
+    """A UTCDateTime as the text datetime.isoformat() gives of it in UTC: the date, `T`, the
+    time (with microseconds unless they are 0), `+00:00`. SQLite holds the text
+    `2026-12-07 21:21:28.278225` (SQLAlchemy's form), PostgreSQL a timestamptz."""
+
+    sqlite = "replace(substr({}, 1, 10) || 'T' || substr({}, 12), '.000000', '') || '+00:00'"
+    postgresql = (
+        "replace(to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '')"
+        " || '+00:00'"
+    )
+    inherit_cache = True
+
+
 @compiles(_PerDialect, "sqlite")
 @compiles(_PerDialect, "postgresql")
 def _per_dialect(element: _PerDialect, compiler: SQLCompiler, **kw: Any) -> str:

@@ -47,10 +47,10 @@ from app.events.public import (
     EVENT_COLUMNS,
     EventDict,
     document,
-    dumps,
     load_public,
     revision_data,
     store_documents,
+    stored,
 )
 from app.sources.models import Source, SourcePublic
 from app.sources.service import ensure_sources
@@ -381,7 +381,7 @@ class _Rows:
             linked_from=linked_from,
             external_ids=dict(sorted(data.external_ids.items())),
         )
-        self.rows[Event][-1]["document"] = dumps(event).decode()
+        self.rows[Event][-1] |= stored(event)
         self.revisions.append(
             {
                 "event_id": event_id,

@@ -1,24 +1,23 @@
 """Streamed exports of events: CSV, NDJSON, iCalendar and TimelineJS, one writer per format.
 
-Each writer turns an iterable of events' stored documents (their public form as JSON text)
-into an iterator of byte chunks, up to a hundred events per chunk, without ever holding the
-whole result: the HTTP list route and `dyad export` both feed it `service.iter_documents`,
-which fetches in keyset batches and builds nothing.
+Each writer turns an iterable of what its export reads (`Export.items`) into an iterator of
+byte chunks without ever holding the whole result: the HTTP list route and `dyad export` both
+feed it rows fetched in keyset batches, of which nothing is built but the output. NDJSON,
+iCalendar and TimelineJS read the events' stored documents (their public form as JSON text,
+`service.iter_documents`) and write up to a hundred events per chunk; CSV reads the stored
+end of each event's line (app.events.csv_cells) and writes a chunk per batch of a thousand.
 
 Choices worth knowing:
 
 - CSV is plain UTF-8, so that `csv.DictReader`, pandas and spreadsheets' importers read the
   first column's name as written. `bom=true` starts it with a byte order mark, for Excel,
   which reads UTF-8 without one as a legacy code page and garbles `Əliyev` and Persian text.
-- CSV guards against formula injection (OWASP): a text cell (title, summary, tags, actor
-  names, place, publishers) that begins with `=`, `+`, `-`, `@`, a tab or a carriage return
-  gets a leading `'`, so a spreadsheet shows it as text instead of running it. Numbers,
-  dates, ids, codes and URLs are written as they are, so a tone of `-5.0` stays a number.
-- List cells join their values with `;`; the NDJSON export keeps the exact lists.
+- CSV guards against formula injection, and joins lists with `;` (app.events.csv_cells); the
+  NDJSON export keeps the exact lists.
 """
 
 import html
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import chain, islice
@@ -27,9 +26,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import orjson
 from sqlmodel import Session
 
+from app.core.db import table_of, utc_isoformat
 from app.events import citation, service
+from app.events.csv_cells import CSV_COLUMNS, csv_head, csv_line
 from app.events.filters import EventQuery, Format
-from app.events.models import Status
+from app.events.models import Event, Status
 from app.events.public import EventDict, dumps, only
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class ExportContext:
         return f"{self.events_url}/{event_id}" if self.events_url else None
 
 
-# A writer takes the events' stored documents (JSON text, service.iter_documents).
+# A writer takes what its export reads (Export.items): stored documents, or rows.
 Writer = Callable[[Iterable[Any], ExportContext], Iterator[bytes]]
 
 
@@ -78,141 +79,28 @@ def _chunks(items: Iterable[T]) -> Iterator[list[T]]:
 
 # --- CSV --------------------------------------------------------------------------------
 
-CSV_COLUMNS = (
-    "id",
-    "title",
-    "summary",
-    "date",
-    "end_date",
-    "date_lower",
-    "date_upper",
-    "date_precision",
-    "countries",
-    "type",
-    "tone",
-    "status",
-    "tags",
-    "actors",
-    "actor_names",
-    "location_name",
-    "location_country",
-    "location_lat",
-    "location_lon",
-    "source_urls",
-    "source_publishers",
-    "version",
-    "created_at",
-    "updated_at",
-)
 BOM = "\ufeff"
-LIST_SEPARATOR = ";"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# What the CSV writer takes of each event, in batches: its id, title and summary, the cells
+# stored with it (app.events.csv_cells), and its two times as the line writes them.
+_EVENT = table_of(Event)
+CSV_SOURCE = (
+    _EVENT.c.id,
+    _EVENT.c.title,
+    _EVENT.c.summary,
+    _EVENT.c.csv_tail,
+    utc_isoformat(_EVENT.c.created_at) + "," + utc_isoformat(_EVENT.c.updated_at),
+)
 
 
-def _guarded(text: str) -> bool:
-    # Quotes already in front count too: `'=x` is written `''=x`, so that un_neutralise,
-    # which drops one quote, gives back exactly what was stored.
-    return text.lstrip("'").startswith(_FORMULA_STARTS)
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet would take for a formula, made plain text with a leading `'`."""
-    return "'" + text if _guarded(text) else text
-
-
-def un_neutralise(text: str) -> str:
-    """The text that neutralise() was given: what a CSV import reads from a text cell."""
-    return text[1:] if text.startswith("'") and _guarded(text[1:]) else text
-
-
-# The first characters of a text cell that may call for the guard (neutralise decides): most
-# cells begin with none of them, and are written as they are without a call.
-_GUARD_FIRST = frozenset("".join(_FORMULA_STARTS) + "'")
-
-
-def _text(value: str | None) -> str:
-    if not value:
-        return ""
-    return neutralise(value) if value[0] in _GUARD_FIRST else value
-
-
-def _joined(values: Iterable[str]) -> str:
-    return LIST_SEPARATOR.join(dict.fromkeys(values))  # once each, first seen first
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else str(value)  # as csv.writer writes numbers
-
-
-def _utc(moment: str) -> str:
-    """A time of the JSON (…Z) as the CSV has always written it (…+00:00)."""
-    return moment.removesuffix("Z") + "+00:00"
-
-
-def csv_row(document: str) -> list[str]:
-    """One event, its stored document, as the cells of CSV_COLUMNS."""
-    event = orjson.loads(document)
-    location = event["location"] or {}
-    actors = event["actors"]
-    sources = [citation["source"] for citation in event["citations"]]
-    return [
-        event["id"],
-        _text(event["title"]),
-        _text(event["summary"]),
-        event["date"],
-        event["end_date"] or "",
-        event["date_lower"],
-        event["date_upper"],
-        event["date_precision"],
-        _joined(event["countries"]),
-        event["type"],
-        _number(event["tone"]),
-        event["status"],
-        _text(_joined(event["tags"])),
-        _joined([actor["id"] for actor in actors]),
-        _text(_joined([actor["name"] for actor in actors])),
-        _text(location.get("name")),
-        location.get("country") or "",
-        _number(location.get("lat")),
-        _number(location.get("lon")),
-        _joined([source["url"] for source in sources]),
-        _text(_joined([source["publisher"] for source in sources if source["publisher"]])),
-        str(event["version"]),
-        _utc(event["created_at"]),
-        _utc(event["updated_at"]),
-    ]
-
-
-def csv_line(cells: list[str]) -> str:
-    """A record of two or more cells as csv.writer writes it (QUOTE_MINIMAL, CRLF ends): a
-    cell with a comma, a quote or a line break is quoted, its quotes doubled.
-
-    csv.writer looks at every character of every cell in turn: most of an export's time. Here
-    one look at the whole line (as many commas as separators, no quote, no line break) tells
-    that no cell needs quoting, as for most events; only other lines are quoted cell by cell.
-    """
-    line = ",".join(cells)
-    if line.count(",") == len(cells) - 1 and not _needs_quotes(line):
-        return line + "\r\n"
-    return ",".join(map(_quoted, cells)) + "\r\n"
-
-
-def _needs_quotes(text: str) -> bool:
-    # Three searches for one character each: faster than one regular expression.
-    return '"' in text or "\n" in text or "\r" in text
-
-
-def _quoted(cell: str) -> str:
-    if "," in cell or _needs_quotes(cell):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
-
-
-def write_csv(documents: Iterable[str], context: ExportContext) -> Iterator[bytes]:
-    """A header row (after a BOM if asked), then one row per event (RFC 4180, CRLF ends)."""
+def write_csv(batches: Iterable[Sequence[Any]], context: ExportContext) -> Iterator[bytes]:
+    """A header row (after a BOM if asked), then one row per event (RFC 4180, CRLF ends): a
+    chunk per batch of rows of CSV_SOURCE's columns."""
     yield ((BOM if context.bom else "") + csv_line(list(CSV_COLUMNS))).encode()
-    for chunk in _chunks(documents):
-        yield "".join([csv_line(csv_row(document)) for document in chunk]).encode()
+    for rows in batches:
+        if rows:
+            lines = [f"{csv_head(*row[:3])}{row[3]},{row[4]}\r\n" for row in rows]
+            yield "".join(lines).encode()
 
 
 # --- NDJSON -----------------------------------------------------------------------------
@@ -366,6 +254,9 @@ class Export:
     write: Writer
     media_type: str
     extension: str
+    # The event table's columns its writer reads, in batches of rows; None for the stored
+    # documents, one by one.
+    columns: Sequence[Any] | None = None
 
     @property
     def filename(self) -> str:
@@ -375,12 +266,14 @@ class Export:
         self, session: Session, query: EventQuery, fields: set[str] | None = None
     ) -> Iterator[Any]:
         """What its writer takes: every matching event, in order, in keyset batches."""
-        return service.iter_documents(session, query)
+        if self.columns is None:
+            return service.iter_documents(session, query)
+        return service.batches(session, query, self.columns)
 
 
 # The formats that stream every match: the list's `format`, but json (pages).
 EXPORTS: dict[Format, Export] = {
-    Format.csv: Export(write_csv, "text/csv; charset=utf-8", "csv"),
+    Format.csv: Export(write_csv, "text/csv; charset=utf-8", "csv", CSV_SOURCE),
     Format.ndjson: Export(write_ndjson, "application/x-ndjson", "ndjson"),
     Format.ics: Export(write_ics, "text/calendar; charset=utf-8", "ics"),
     Format.timelinejs: Export(write_timelinejs, "application/json", "json"),

@@ -195,6 +195,9 @@ class Event(EventBase, table=True):
     # every change to what it shows: reads send it as it is. Text, not JSONB: the bytes are
     # what is served, in EventPublic's order of keys, which JSONB would not keep.
     document: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The cells of the event's CSV line from `date` to `version`, written with its document
+    # (app.events.csv_cells): the CSV export reads it instead of building every cell.
+    csv_tail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
     countries: list[EventCountry] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "EventCountry.country"}

@@ -3,12 +3,13 @@
 `document()` says what an event looks like to the world. It is built from rows as plain
 dicts: one query for the events, then one statement that reads every related list
 (countries, tags, actors, citations, links, linked_from, external ids) of all of them. Every
-write stores the result as JSON text in the event's `document` column, in its own transaction
-(`store_documents`): for the event written, the events its links name (their linked_from),
-and the events that embed an actor or a source edited (app.events.writes). Reads send those
-stored bytes as they are, without building anything (`get_document`, `items`). EventPublic
-stays the documented schema, and tests hold the stored documents equal to it after every
-kind of write.
+write stores the result as JSON text in the event's `document` column, with the middle cells
+of its CSV line in `csv_tail` (`stored`), in its own transaction (`store_documents`): for the event
+written, the events its links name (their linked_from), and the events that embed an actor or
+a source edited (app.events.writes). Reads send those stored bytes as they are, without
+building anything (`get_document`, `items`, the CSV export). EventPublic stays the documented
+schema, and tests hold the stored documents equal to it, and the CSV tails to the documents,
+after every kind of write.
 """
 
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,7 @@ from app.actors.models import Actor
 from app.core.db import json_array, json_array_agg, table_of
 from app.core.errors import NotFound
 from app.core.slugs import SLUG
+from app.events.csv_cells import csv_tail
 from app.events.models import (
     Citation,
     Event,
@@ -43,8 +45,11 @@ EventDict = dict[str, Any]
 
 
 _event = table_of(Event)
-# The columns the public form is built from: all but the stored document.
-EVENT_COLUMNS: list[ColumnElement[Any]] = [c for c in _event.columns if c.name != "document"]
+# What every write stores of an event's public form (`stored`): its document (JSON) and the
+# middle cells of its CSV line.
+STORED = ("document", "csv_tail")
+# The columns the public form is built from: all but what is stored of it.
+EVENT_COLUMNS: list[ColumnElement[Any]] = [c for c in _event.columns if c.name not in STORED]
 DOCUMENT = _event.c.document
 _country = table_of(EventCountry)
 _tag = table_of(EventTag)
@@ -200,27 +205,36 @@ def items(documents: Iterable[str], fields: set[str] | None) -> list[Any]:
     return [only(orjson.loads(document), fields) for document in documents]
 
 
-_STORE_DOCUMENT = (
-    update(_event).where(_event.c.id == bindparam("event")).values(document=bindparam("json"))
-)
+def stored(event: EventDict) -> dict[str, str]:
+    """What is stored of an event's public form, by column: its document, and the middle cells
+    of its CSV line, which the CSV export reads (app.events.csv_cells)."""
+    json = dumps(event).decode()
+    return {"document": json, "csv_tail": csv_tail(json)}
 
 
-def store_documents(session: Session, ids: Iterable[str]) -> None:
-    """Build the public form of these events from their rows and store it as their document:
-    in the transaction of the write that changed what it shows. The statements are Core,
-    which does not autoflush: the caller flushes first."""
+# The statements that store an event's forms: all of them, or its document alone.
+_STORE = {
+    columns: update(_event)
+    .where(_event.c.id == bindparam("event"))
+    .values({name: bindparam(name) for name in columns})
+    for columns in (STORED, STORED[:1])
+}
+
+
+def store_documents(session: Session, ids: Iterable[str], *, only_document: bool = False) -> None:
+    """Build the public form of these events from their rows and store it (`stored`): in the
+    transaction of the write that changed what it shows. The statements are Core, which does
+    not autoflush: the caller flushes first. `only_document` is for the migration that added
+    the documents, which runs before the column of the CSV lines exists."""
+    columns = STORED[:1] if only_document else STORED
     connection = session.connection()
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), _DOCUMENT_BATCH):
         chunk = wanted[start : start + _DOCUMENT_BATCH]
         rows = connection.execute(core_select(*EVENT_COLUMNS).where(_event.c.id.in_(chunk))).all()
-        connection.execute(
-            _STORE_DOCUMENT,
-            [
-                {"event": event["id"], "json": dumps(event).decode()}
-                for event in load_public(session, rows)
-            ],
-        )
+        forms = [(event["id"], stored(event)) for event in load_public(session, rows)]
+        values = [{"event": event_id} | {c: form[c] for c in columns} for event_id, form in forms]
+        connection.execute(_STORE[columns], values)
 
 
 def publish(session: Session, events: Sequence[Event]) -> list[EventPublic]:

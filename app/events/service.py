@@ -139,15 +139,16 @@ def _search_page(session: Session, query: EventQuery) -> tuple[list[Any], str | 
 
 def iter_documents(session: Session, query: EventQuery, *, batch_size: int = 1000) -> Iterator[str]:
     """Every matching event's stored document (JSON text) in order, in keyset batches."""
-    for rows in _batches(session, query, [DOCUMENT], batch_size):
+    for rows in batches(session, query, [DOCUMENT], batch_size=batch_size):
         yield from map(itemgetter(0), rows)
 
 
-def _batches(
+def batches(
     session: Session,
     query: EventQuery,
     columns: Sequence[ColumnElement[Any]],
-    batch_size: int,
+    *,
+    batch_size: int = 1000,
 ) -> Iterator[Sequence[Row[Any]]]:
     """The matching events' rows of these columns in order, a keyset batch at a time (each
     row with its sort key after its columns)."""

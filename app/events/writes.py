@@ -25,7 +25,7 @@ from app.events.create import (
     write_out_history,
 )
 from app.events.models import Citation, Event, EventActor, EventCreate
-from app.events.public import EventDict, dumps, get_event, load_public, store_documents
+from app.events.public import EventDict, get_event, load_public, store_documents, stored
 from app.sources.models import Source
 
 
@@ -124,7 +124,7 @@ def record(session: Session, event: Event, action: str, key_name: str | None) ->
     session.flush()  # load_public reads with Core statements, which do not autoflush
     public_form = load_public(session, [event])[0]
     write_out_history(session, [event.id])
-    event.document = dumps(public_form).decode()
+    event.sqlmodel_update(stored(public_form))
     store_documents(session, {link["event_id"] for link in public_form["links"]} - {event.id})
     session.add(
         Revision(

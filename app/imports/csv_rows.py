@@ -17,13 +17,13 @@ cell cannot show is kept:
   `updated_at`) are ignored, so a spreadsheet need not recompute them.
 
 Any other row is a new event, made from its columns alone. Text cells are read back through
-formats.un_neutralise: the `'` that the export puts before a formula-like text goes again.
+csv_cells.un_neutralise: the `'` that the export puts before a formula-like text goes again.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from app.events.formats import LIST_SEPARATOR, un_neutralise
+from app.events.csv_cells import LIST_SEPARATOR, un_neutralise
 
 # The event fields whose cells are text that the export may have neutralised.
 _TEXT = ("title", "summary")

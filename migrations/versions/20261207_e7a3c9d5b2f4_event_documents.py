@@ -37,7 +37,7 @@ def upgrade() -> None:
     op.add_column("event", sa.Column("document", sa.Text(), nullable=True))
     ids = connection.execute(sa.text("SELECT id FROM event")).scalars().all()
     with Session(bind=connection) as session:
-        store_documents(session, ids)
+        store_documents(session, ids, only_document=True)  # event.csv_tail comes later
     with op.batch_alter_table("revision") as batch:
         batch.alter_column("data", existing_type=sa.JSON(), nullable=True)
     op.execute(REVISION_VIEW[dialect])

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlmodel import Session
 
+from app.events.csv_cells import csv_tail
 from app.events.models import EventPublic
 from app.events.public import EVENT_COLUMNS, dumps, load_public
 from tests.factories import make_event, make_source
@@ -46,6 +47,10 @@ def assert_documents_current(session: Session) -> None:
     for event_id, document in documents.items():
         assert document == expected[event_id], event_id
         assert document == dumps(orjson.loads(document))  # plain JSON, as sent
+    # The cells of each event's CSV line stored with its document follow it too.
+    tails = session.connection().execute(text("SELECT id, document, csv_tail FROM event"))
+    for event_id, document, tail in tails:
+        assert tail == csv_tail(document), event_id
 
 
 def test_documents_follow_every_kind_of_write(

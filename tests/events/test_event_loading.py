@@ -6,7 +6,7 @@ from typing import Any
 import orjson
 from sqlmodel import Session, col, select
 
-from app.events import formats, public, service
+from app.events import csv_cells, formats, public, service
 from app.events.filters import EventQuery
 from app.events.models import Event, EventLink, EventPublic
 from app.events.public import load_public
@@ -232,18 +232,34 @@ def test_each_export_writes_the_stored_documents_read_in_one_statement(client, s
     everything = _every_event(session)  # built from every table
     documents = [public.dumps(event).decode() for event in everything]
     context = formats.ExportContext(events_url="http://testserver/v1/events")
+    # CSV reads each event's id, title, summary, the cells stored with it, and its times.
+    rows = [
+        (
+            event["id"],
+            event["title"],
+            event["summary"],
+            csv_cells.csv_tail(document),
+            f"{event['created_at'].isoformat()},{event['updated_at'].isoformat()}",
+        )
+        for event, document in zip(everything, documents, strict=True)
+    ]
     for export_format, chosen in formats.EXPORTS.items():
         with counting(engine) as statements:
             body = export(client, export_format)
-        assert body == b"".join(chosen.write(documents, context)), export_format
+        written = chosen.write([rows] if chosen.columns else documents, context)
+        assert body == b"".join(written), export_format
         assert len(statements) == 1, export_format  # a batch's documents, joining no table
+    # Every cell of every line as the documents give it.
+    lines = [csv_cells.csv_line(csv_cells.csv_row(document)) for document in documents]
+    header = csv_cells.csv_line(list(csv_cells.CSV_COLUMNS))
+    assert export(client, "csv").decode() == header + "".join(lines)
 
 
 def _csv_cells(event: public.EventDict) -> dict[str, str]:
     """What the CSV should say of an event, worked out from its public form (the JSON's)."""
 
     def text(value: str | None) -> str:
-        return formats.neutralise(value) if value else ""
+        return csv_cells.neutralise(value) if value else ""
 
     def joined(values: Any) -> str:
         return ";".join(dict.fromkeys(values))  # once each, first seen first
@@ -254,7 +270,7 @@ def _csv_cells(event: public.EventDict) -> dict[str, str]:
     location = event["location"] or {}
     actors = event["actors"]
     sources = [citation["source"] for citation in event["citations"]]
-    cells = {name: cell(event.get(name)) for name in formats.CSV_COLUMNS}
+    cells = {name: cell(event.get(name)) for name in csv_cells.CSV_COLUMNS}
     return cells | {
         "title": text(event["title"]),
         "summary": text(event["summary"]),

@@ -6,18 +6,19 @@ import itertools
 import json
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import icalendar
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
-from app.events import formats
+from app.events import csv_cells, formats
+from app.events.csv_cells import CSV_COLUMNS
 from app.events.filters import EventQuery
-from app.events.formats import CSV_COLUMNS, ExportContext
+from app.events.formats import ExportContext
 from app.events.models import Event, EventCountry, TimelineDocument
 from app.events.public import store_documents
 from tests.factories import make_actor, make_event, make_source
@@ -312,6 +313,45 @@ def test_csv_neutralises_text_cells_a_spreadsheet_would_run(client, session):
     assert rows["plain"]["summary"] == "'="
 
 
+def test_csv_times_are_the_documents_in_utc_with_microseconds_only_when_there_are_some(
+    client, session
+):
+    # The times of a line come from the database's columns, the other cells from what the
+    # document made: both must say what the JSON says.
+    plus_four = timezone(timedelta(hours=4))
+    times = {
+        "whole": (
+            datetime(2026, 1, 1, tzinfo=UTC),
+            datetime(2026, 1, 2, 7, 4, 5, tzinfo=plus_four),
+        ),
+        "fraction": (
+            datetime(2026, 1, 1, 0, 0, 0, 5, tzinfo=UTC),
+            datetime(2026, 1, 2, 3, 4, 5, 120000, tzinfo=UTC),
+        ),
+    }
+    for event_id, (created, updated) in times.items():
+        make_event(session, id=event_id)
+        session.connection().execute(
+            update(Event.__table__)  # type: ignore[attr-defined]
+            .where(Event.__table__.c.id == event_id)  # type: ignore[attr-defined]
+            .values(created_at=created, updated_at=updated)
+        )
+    store_documents(session, list(times))
+    rows = {row["id"]: row for row in csv_rows(export(client, "csv"))}
+    assert (rows["whole"]["created_at"], rows["whole"]["updated_at"]) == (
+        "2026-01-01T00:00:00+00:00",
+        "2026-01-02T03:04:05+00:00",
+    )
+    assert (rows["fraction"]["created_at"], rows["fraction"]["updated_at"]) == (
+        "2026-01-01T00:00:00.000005+00:00",
+        "2026-01-02T03:04:05.120000+00:00",
+    )
+    for event_id in times:
+        document = client.get(f"/v1/events/{event_id}").json()
+        for name in ("created_at", "updated_at"):
+            assert rows[event_id][name] == document[name].removesuffix("Z") + "+00:00"
+
+
 def test_csv_quotes_commas_quotes_and_line_breaks(client, session):
     make_event(session, id="quoted", title='He said "no", twice', summary="line one\nline two")
     [row] = csv_rows(export(client, "csv"))
@@ -337,12 +377,12 @@ def _written_by_csv_module(cells: list[str]) -> str:
     ],
 )
 def test_csv_lines_are_what_csv_writer_writes(cells):
-    assert formats.csv_line(cells) == _written_by_csv_module(cells)
+    assert csv_cells.csv_line(cells) == _written_by_csv_module(cells)
 
 
 @given(st.lists(st.text(), min_size=2, max_size=6))
 def test_csv_lines_of_any_text_are_what_csv_writer_writes(cells):
-    assert formats.csv_line(cells) == _written_by_csv_module(cells)
+    assert csv_cells.csv_line(cells) == _written_by_csv_module(cells)
 
 
 # --- NDJSON -------------------------------------------------------------------------------
