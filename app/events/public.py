@@ -189,9 +189,9 @@ def stored_events(session: Session, ids: Iterable[str]) -> tuple[dict[str, Event
                 _event.c.id.in_(wanted[start : start + _DOCUMENT_BATCH])
             )
         )
-        for event_id, deleted_at, stored in rows:
+        for event_id, deleted_at, text in rows:
             if deleted_at is None:
-                live[event_id] = orjson.loads(stored)
+                live[event_id] = orjson.loads(text)
             else:
                 deleted.add(event_id)
     return live, deleted
